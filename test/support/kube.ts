@@ -1,0 +1,110 @@
+// Helpers for tests against a real API server: namespaces, typed custom-object calls, and waiting
+// on a watch for the cluster to reach a state (never a sleep).
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../../src/api/index.js';
+
+export interface Obj {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; [k: string]: unknown };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export async function createNamespace(kc: KubeConfig, prefix = 't'): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+export async function deleteNamespace(kc: KubeConfig, name: string): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+}
+
+export class Objects {
+  readonly api: CustomObjectsApi;
+  constructor(private readonly kc: KubeConfig) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  private coords(kind: KindName) {
+    return { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural };
+  }
+
+  async create(kind: KindName, namespace: string, body: Omit<Obj, 'apiVersion' | 'kind'>): Promise<Obj> {
+    const full = { apiVersion: apiVersionOf(kind), kind: KINDS[kind].kind, ...body };
+    return (await this.api.createNamespacedCustomObject({ ...this.coords(kind), namespace, body: full })) as Obj;
+  }
+
+  async get(kind: KindName, namespace: string, name: string): Promise<Obj> {
+    return (await this.api.getNamespacedCustomObject({ ...this.coords(kind), namespace, name })) as Obj;
+  }
+
+  async list(kind: KindName, namespace: string, labelSelector?: string): Promise<Obj[]> {
+    const list = (await this.api.listNamespacedCustomObject({ ...this.coords(kind), namespace, labelSelector })) as { items: Obj[] };
+    return list.items;
+  }
+
+  async replaceStatus(kind: KindName, namespace: string, body: Obj): Promise<Obj> {
+    return (await this.api.replaceNamespacedCustomObjectStatus({ ...this.coords(kind), namespace, name: body.metadata.name, body })) as Obj;
+  }
+
+  /** Merges `status` into the object's status through the status subresource, retrying conflicts. */
+  async patchStatus(kind: KindName, namespace: string, name: string, status: Record<string, unknown>): Promise<Obj> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(kind, namespace, name);
+      try {
+        return await this.replaceStatus(kind, namespace, { ...current, status: { ...current.status, ...status } });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt > 10) throw err;
+      }
+    }
+  }
+
+  async delete(kind: KindName, namespace: string, name: string): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({ ...this.coords(kind), namespace, name });
+  }
+
+  /**
+   * Resolves with the objects of `kind` in `namespace` once `predicate` holds for them; lists, then
+   * watches from the list's resourceVersion, re-checking on every event.
+   */
+  async waitUntil<T>(kind: KindName, namespace: string, predicate: (objects: Obj[]) => T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+    const path = `/apis/${KINDS[kind].group}/${API_VERSION}/namespaces/${namespace}/${KINDS[kind].plural}`;
+    const objects = new Map<string, Obj>();
+    const list = (await this.api.listNamespacedCustomObject({ ...this.coords(kind), namespace })) as { items: Obj[]; metadata: { resourceVersion: string } };
+    for (const o of list.items) objects.set(o.metadata.name, o);
+    const initial = predicate([...objects.values()]);
+    if (initial) return initial;
+    return new Promise<T>((resolve, reject) => {
+      let request: { abort(): void } | undefined;
+      let done = false;
+      const finish = (fn: () => void): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        request?.abort();
+        fn();
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${kind} in ${namespace}: ${what}\nlast seen: ${JSON.stringify([...objects.values()].map((o) => ({ name: o.metadata.name, status: o.status })), null, 1).slice(0, 4000)}`))), timeoutMs);
+      const check = (): void => {
+        const result = predicate([...objects.values()]);
+        if (result) finish(() => resolve(result));
+      };
+      new Watch(this.kc)
+        .watch(path, { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true }, (type, obj: Obj) => {
+          if (type === 'DELETED') objects.delete(obj.metadata.name);
+          else if (type !== 'BOOKMARK') objects.set(obj.metadata.name, obj);
+          check();
+        }, (err) => {
+          if (!done) finish(() => reject(new Error(`watch of ${kind} in ${namespace} ended: ${String(err)}`)));
+        })
+        .then((r) => {
+          request = r;
+          if (done) r.abort();
+        }, (err: unknown) => finish(() => reject(err as Error)));
+    });
+  }
+}
