@@ -68,6 +68,8 @@ export async function generateTypes(): Promise<Map<string, string>> {
       additionalProperties: false,
       strictIndexSignatures: true,
       unknownAny: true,
+      // Bounded arrays stay arrays: the bound is the API server's to enforce, not a tuple type's.
+      maxItems: -1,
       format: true,
       style: { singleQuote: true, printWidth: 100 },
     });

@@ -54,18 +54,7 @@ export interface NotificationRequestSpec {
   /**
    * @maxItems 10
    */
-  channels?:
-    | []
-    | [string]
-    | [string, string]
-    | [string, string, string]
-    | [string, string, string, string]
-    | [string, string, string, string, string]
-    | [string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string];
+  channels?: string[];
   title?: string;
   message?: string;
   metadata?: {

@@ -1,0 +1,267 @@
+// What the actor must write next, computed from its context alone (pure): "writes are data first".
+// Order within a request: first sight adds the finalizer; children are created before the status
+// that records them; events follow the status write.
+import { CANCEL_ANNOTATION, FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
+import {
+  analysisFor,
+  executionFor,
+  notificationFor,
+  processingFor,
+  workflowFor,
+  type ChildCreate,
+  type NotificationContent,
+} from './children.js';
+import type { ChildObject, Observed } from './observed.js';
+import { isTerminal, type Phase } from './phases.js';
+import { readySteps } from './plan.js';
+import { desiredStatus, lastActivePhase, planSteps, sameJson, stepPhases, type Ledger, type Settings, type Status } from './status.js';
+
+export interface KubeEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface ChildRef {
+  kind: ChildKindName;
+  name: string;
+}
+
+export interface RequestRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export interface EffectBatch {
+  request: RequestRef;
+  addFinalizer?: boolean;
+  removeFinalizer?: boolean;
+  creates: ChildCreate[];
+  /** Children that seem gone: read them once before concluding they were deleted. */
+  verify: ChildRef[];
+  cancels: ChildRef[];
+  status?: { status: Status; resourceVersion?: string };
+  events: KubeEvent[];
+}
+
+export interface EffectResult {
+  /** Every object a write or a read returned. */
+  objects: (ChildObject | RemediationRequest)[];
+  /** Children read in `verify` that the API server does not have. */
+  absent: string[];
+  /** The status that was written, if any. */
+  writtenStatus?: Status;
+  eventsSent: number;
+  /** A write that can never succeed: the request fails with this reason. */
+  terminal?: { reason: string; message: string };
+}
+
+export interface EffectContext {
+  settings: Settings;
+  now: number;
+  observed: Observed;
+  ledger: Ledger;
+  outbox: KubeEvent[];
+  confirmedAbsent: readonly string[];
+  lastWritten?: { status: Status; resourceVersion?: string };
+  releasing: boolean;
+}
+
+export function requestRef(rr: RemediationRequest): RequestRef {
+  return { namespace: rr.metadata?.namespace ?? '', name: rr.metadata?.name ?? '', uid: rr.metadata?.uid ?? '' };
+}
+
+export const hasFinalizer = (rr: RemediationRequest): boolean => rr.metadata?.finalizers?.includes(FINALIZER) ?? false;
+export const cancelAnnotated = (rr: RemediationRequest): boolean => rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
+
+function priorityFor(rr: RemediationRequest, type: NotificationContent['type']): NotificationContent['priority'] {
+  if (type === 'success') return 'low';
+  const severity = rr.spec.targetingData.severity;
+  if (severity === 'critical' || rr.spec.targetingData.environment === 'production') return 'critical';
+  return severity === 'warning' ? 'high' : 'medium';
+}
+
+function baseMetadata(rr: RemediationRequest): Record<string, string> {
+  const t = rr.spec.targetingData;
+  const m: Record<string, string> = { remediationRequest: rr.metadata?.name ?? '', namespace: rr.metadata?.namespace ?? '', alertName: t.alertName, environment: t.environment, signalFingerprint: t.signalFingerprint };
+  if (t.severity) m.severity = t.severity;
+  return m;
+}
+
+/** The escalation's metadata says which phase ended it, how long it ran and which child was stuck. */
+function escalationContent(ctx: EffectContext): NotificationContent {
+  const rr = ctx.observed.rr;
+  const { ledger } = ctx;
+  const failedPhase = lastActivePhase(ledger) ?? 'Pending';
+  const entry = [...ledger.phaseHistory].reverse().find((h) => h.phase === failedPhase);
+  const metadata: Record<string, string> = { ...baseMetadata(rr), phase: ledger.phase ?? '', reason: ledger.reason ?? '', failedPhase };
+  if (entry?.enteredAt && entry.exitedAt) metadata.phaseDurationSeconds = String(Math.round((Date.parse(entry.exitedAt) - Date.parse(entry.enteredAt)) / 1000));
+  const stuck = activeChildOf(ctx.observed, failedPhase);
+  if (stuck) metadata.stuckChild = stuck;
+  if (ledger.timeoutPhase) metadata.timeoutPhase = ledger.timeoutPhase;
+  return {
+    type: 'escalation',
+    priority: priorityFor(rr, 'escalation'),
+    channels: ctx.settings.channels,
+    title: `Remediation ${rr.metadata?.name} ${ledger.phase}: ${ledger.reason}`,
+    message: ledger.message ?? `The remediation of ${rr.spec.targetingData.alertName} ended as ${ledger.phase}.`,
+    metadata,
+  };
+}
+
+/** "Kind/name" of the child that was working in `phase`, for escalations. */
+export function activeChildOf(observed: Observed, phase: Phase): string | undefined {
+  const name = (o: { metadata?: { name?: string } } | undefined, kind: string): string | undefined => (o?.metadata?.name ? `${kind}/${o.metadata.name}` : undefined);
+  switch (phase) {
+    case 'Initializing':
+    case 'Processing':
+      return name(observed.processing, 'RemediationProcessing');
+    case 'Analyzing':
+    case 'AwaitingApproval':
+      return name(observed.analysis, 'AIAnalysis');
+    case 'WorkflowPlanning':
+      return name(observed.workflow, 'WorkflowExecution');
+    case 'Executing': {
+      const running = Object.values(observed.executions).filter((ke) => ke.status?.phase !== 'Completed');
+      return running.map((ke) => `KubernetesExecution/${ke.metadata?.name}`).join(',') || undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function approvalContent(ctx: EffectContext): NotificationContent {
+  const rr = ctx.observed.rr;
+  const approvalContext = ctx.observed.analysis?.status?.approvalContext;
+  return {
+    type: 'approval',
+    priority: priorityFor(rr, 'approval'),
+    channels: ctx.settings.channels,
+    title: `Approval needed: remediation of ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
+    message: approvalContext?.summary ?? 'The AI analysis recommends actions that need a person to approve them.',
+    metadata: { ...baseMetadata(rr), aiAnalysis: ctx.observed.analysis?.metadata?.name ?? '' },
+    approvalContext,
+  };
+}
+
+function successContent(ctx: EffectContext): NotificationContent {
+  const rr = ctx.observed.rr;
+  return {
+    type: 'success',
+    priority: 'low',
+    channels: ctx.settings.channels,
+    title: `Remediated: ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
+    message: ctx.ledger.message ?? 'The remediation completed.',
+    metadata: { ...baseMetadata(rr), reason: ctx.ledger.reason ?? 'Succeeded' },
+  };
+}
+
+const sent = (ctx: EffectContext, type: 'approval' | 'escalation' | 'success'): boolean =>
+  ctx.observed.notifications[type] !== undefined ||
+  (ctx.observed.rr.status?.notificationRefs ?? []).some((r) => r.type === type) ||
+  (type === 'approval' && ctx.observed.rr.status?.approvalNotificationSent === true);
+
+/** The children the current phase needs and that neither the caches nor the status know of. */
+export function missingChildren(ctx: EffectContext): ChildCreate[] {
+  const { observed, ledger } = ctx;
+  const rr = observed.rr;
+  const recorded = rr.status ?? {};
+  switch (ledger.phase) {
+    case 'Initializing':
+    case 'Processing':
+      return observed.processing || recorded.remediationProcessingRef ? [] : [processingFor(rr)];
+    case 'Analyzing':
+      return observed.analysis || recorded.aiAnalysisRef ? [] : [analysisFor(rr, observed.processing)];
+    case 'AwaitingApproval':
+      return sent(ctx, 'approval') ? [] : [notificationFor(rr, approvalContent(ctx))];
+    case 'WorkflowPlanning':
+      return observed.workflow || recorded.workflowExecutionRef ? [] : [workflowFor(rr, observed.analysis)];
+    case 'Executing':
+      return readySteps(planSteps(observed), stepPhases(observed)).map((step) => executionFor(rr, observed.workflow, step));
+    case 'Completed':
+      return sent(ctx, 'success') || ledger.reason === 'NoActionRequired' ? [] : [notificationFor(rr, successContent(ctx))];
+    case 'Failed':
+    case 'TimedOut':
+      return sent(ctx, 'escalation') ? [] : [notificationFor(rr, escalationContent(ctx))];
+    default:
+      return [];
+  }
+}
+
+const FINISHED: Record<string, ReadonlySet<string>> = {
+  RemediationProcessing: new Set(['Completed', 'Failed']),
+  AIAnalysis: new Set(['Ready', 'Rejected', 'Failed']),
+  WorkflowExecution: new Set(['Planned', 'Failed']),
+  KubernetesExecution: new Set(['Completed', 'Failed']),
+};
+
+/** Working children still busy after the request ended: they are told to stop. */
+export function childrenToCancel(observed: Observed): ChildRef[] {
+  const candidates: [ChildKindName, ChildObject | undefined][] = [
+    ['RemediationProcessing', observed.processing],
+    ['AIAnalysis', observed.analysis],
+    ['WorkflowExecution', observed.workflow],
+    ...Object.values(observed.executions).map((ke): [ChildKindName, ChildObject] => ['KubernetesExecution', ke]),
+  ];
+  return candidates.flatMap(([kind, o]) => {
+    if (!o?.metadata?.name) return [];
+    const spec = o.spec as { cancelRequested?: boolean };
+    const phase = (o.status as { phase?: string } | undefined)?.phase ?? '';
+    return spec.cancelRequested || FINISHED[kind]?.has(phase) ? [] : [{ kind, name: o.metadata.name }];
+  });
+}
+
+/** Recorded children of the current phase that the caches no longer have. */
+export function missingRecordedChildren(observed: Observed, phase: Phase | undefined): ChildRef[] {
+  const recorded = observed.rr.status ?? {};
+  const out: ChildRef[] = [];
+  const check = (kind: ChildKindName, ref: { name: string } | undefined, seen: unknown): void => {
+    if (ref?.name && !seen) out.push({ kind, name: ref.name });
+  };
+  switch (phase) {
+    case 'Processing':
+      check('RemediationProcessing', recorded.remediationProcessingRef, observed.processing);
+      break;
+    case 'Analyzing':
+    case 'AwaitingApproval':
+      check('AIAnalysis', recorded.aiAnalysisRef, observed.analysis);
+      break;
+    case 'WorkflowPlanning':
+      check('WorkflowExecution', recorded.workflowExecutionRef, observed.workflow);
+      break;
+    case 'Executing':
+      check('WorkflowExecution', recorded.workflowExecutionRef, observed.workflow);
+      for (const ref of recorded.kubernetesExecutionRefs ?? []) {
+        if (ref.phase !== 'Completed' && ref.phase !== 'Failed') check('KubernetesExecution', ref, observed.executions[ref.step]);
+      }
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** The next batch of writes, or undefined when the cluster already shows what the actor decided. */
+export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
+  const rr = ctx.observed.rr;
+  const batch: EffectBatch = { request: requestRef(rr), creates: [], verify: [], cancels: [], events: [] };
+  if (ctx.releasing) {
+    return hasFinalizer(rr) ? { ...batch, removeFinalizer: true } : undefined;
+  }
+  if (!ctx.ledger.phase) return undefined;
+  const unverified = missingRecordedChildren(ctx.observed, ctx.ledger.phase).filter((c) => !ctx.confirmedAbsent.includes(c.name));
+  if (unverified.length) return { ...batch, verify: unverified };
+  batch.creates = missingChildren(ctx);
+  if (batch.creates.length) return batch;
+  if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
+  if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
+  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
+  const unchangedSinceOurWrite = ctx.lastWritten !== undefined && ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion && sameJson(ctx.lastWritten.status, status);
+  if (!sameJson(status, rr.status ?? {}) && !unchangedSinceOurWrite) {
+    batch.status = { status, resourceVersion: rr.metadata?.resourceVersion };
+  }
+  if (batch.status || (!batch.addFinalizer && !batch.cancels.length)) batch.events = ctx.outbox;
+  const empty = !batch.addFinalizer && !batch.status && !batch.cancels.length && !batch.events.length;
+  return empty ? undefined : batch;
+}

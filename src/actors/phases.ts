@@ -1,0 +1,37 @@
+import type { RemediationRequestStatus } from '../api/index.js';
+
+export type Phase = NonNullable<RemediationRequestStatus['phase']>;
+export type TimeoutKey = 'global' | 'processing' | 'analyzing' | 'awaitingApproval' | 'workflowPlanning' | 'executing';
+export type Timeouts = Record<TimeoutKey, number>;
+
+export const PHASES: readonly Phase[] = ['Pending', 'Initializing', 'Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing', 'Completed', 'Failed', 'TimedOut', 'Cancelled'];
+export const TIMEOUT_KEYS: readonly TimeoutKey[] = ['global', 'processing', 'analyzing', 'awaitingApproval', 'workflowPlanning', 'executing'];
+
+const TERMINAL: ReadonlySet<Phase> = new Set(['Completed', 'Failed', 'TimedOut', 'Cancelled']);
+export const isTerminal = (phase: Phase | undefined): boolean => phase !== undefined && TERMINAL.has(phase);
+
+/** The timeout that bounds each active phase; Pending and Initializing count as processing. */
+export const PHASE_TIMEOUT: Partial<Record<Phase, TimeoutKey>> = {
+  Pending: 'processing',
+  Initializing: 'processing',
+  Processing: 'processing',
+  Analyzing: 'analyzing',
+  AwaitingApproval: 'awaitingApproval',
+  WorkflowPlanning: 'workflowPlanning',
+  Executing: 'executing',
+};
+
+/** Progress shown on entering each phase; Executing adds the share of completed steps. */
+export const PHASE_PROGRESS: Record<Phase, number> = {
+  Pending: 0,
+  Initializing: 5,
+  Processing: 10,
+  Analyzing: 30,
+  AwaitingApproval: 40,
+  WorkflowPlanning: 45,
+  Executing: 50,
+  Completed: 100,
+  Failed: 0,
+  TimedOut: 0,
+  Cancelled: 0,
+};

@@ -1,0 +1,107 @@
+// An in-memory stand-in for the effect executor, for unit tests of the machine and the actor: it
+// applies a batch of writes the way the API server would (resourceVersions, uids, AlreadyExists).
+import type { ChildKindName, RemediationRequest } from '../../src/api/index.js';
+import type { EffectBatch, EffectResult, KubeEvent } from '../../src/actors/effects.js';
+import type { ChildObject, Observed } from '../../src/actors/observed.js';
+
+type Any = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> };
+
+export class MemoryCluster {
+  rv = 1;
+  rr: RemediationRequest;
+  readonly children = new Map<string, { kind: ChildKindName; object: Any }>();
+  readonly events: KubeEvent[] = [];
+  readonly writes: string[] = [];
+  failNext = 0;
+
+  constructor(rr: RemediationRequest) {
+    this.rr = { ...rr, metadata: { uid: 'rr-uid', namespace: 'ns', resourceVersion: String(this.rv++), generation: 1, ...rr.metadata } };
+  }
+
+  private bump<T>(o: T): T {
+    const x = o as { metadata?: Record<string, unknown> };
+    return { ...x, metadata: { ...x.metadata, resourceVersion: String(this.rv++) } } as T;
+  }
+
+  apply = async (batch: EffectBatch): Promise<EffectResult> => {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('simulated API outage');
+    }
+    const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
+    if (batch.addFinalizer || batch.removeFinalizer) {
+      const finalizers = batch.addFinalizer ? ['remediation.kubernaut.ai/finalizer'] : [];
+      this.rr = this.bump({ ...this.rr, metadata: { ...this.rr.metadata, finalizers } });
+      this.writes.push(batch.addFinalizer ? 'addFinalizer' : 'removeFinalizer');
+      result.objects.push(this.rr);
+    }
+    for (const c of batch.creates) {
+      const existing = this.children.get(c.name);
+      this.writes.push(`create ${c.kind} ${c.name}`);
+      if (existing) {
+        result.objects.push(existing.object as unknown as ChildObject);
+        continue;
+      }
+      const object = this.bump({ ...(c.body as unknown as Any), metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${c.name}` } }) as Any;
+      this.children.set(c.name, { kind: c.kind, object });
+      result.objects.push(object as unknown as ChildObject);
+    }
+    for (const v of batch.verify) {
+      const found = this.children.get(v.name);
+      if (found) result.objects.push(found.object as unknown as ChildObject);
+      else result.absent.push(v.name);
+    }
+    for (const c of batch.cancels) {
+      const found = this.children.get(c.name);
+      if (!found) continue;
+      found.object = this.bump({ ...found.object, spec: { ...found.object.spec, cancelRequested: true } });
+      this.writes.push(`cancel ${c.name}`);
+      result.objects.push(found.object as unknown as ChildObject);
+    }
+    if (batch.status) {
+      this.rr = this.bump({ ...this.rr, status: batch.status.status });
+      this.writes.push(`status ${batch.status.status.phase}`);
+      result.objects.push(this.rr);
+      result.writtenStatus = batch.status.status;
+    }
+    this.events.push(...batch.events);
+    result.eventsSent = batch.events.length;
+    return result;
+  };
+
+  child(name: string): Any {
+    const c = this.children.get(name);
+    if (!c) throw new Error(`no child ${name}; have ${[...this.children.keys()].join(', ')}`);
+    return c.object;
+  }
+
+  /** Plays the child's controller: merges `status` into the child's status. */
+  setChildStatus(name: string, status: Record<string, unknown>): void {
+    const c = this.children.get(name)!;
+    c.object = this.bump({ ...c.object, status: { ...c.object.status, ...status } });
+  }
+
+  deleteChild(name: string): void {
+    this.children.delete(name);
+  }
+
+  patchRequest(patch: (rr: RemediationRequest) => RemediationRequest): void {
+    this.rr = this.bump(patch(this.rr));
+  }
+
+  ofKind(kind: ChildKindName): Any[] {
+    return [...this.children.values()].filter((c) => c.kind === kind).map((c) => c.object);
+  }
+
+  snapshot(): Observed {
+    const one = (kind: ChildKindName) => this.ofKind(kind)[0] as never;
+    return {
+      rr: this.rr,
+      processing: one('RemediationProcessing'),
+      analysis: one('AIAnalysis'),
+      workflow: one('WorkflowExecution'),
+      executions: Object.fromEntries(this.ofKind('KubernetesExecution').map((ke) => [(ke.spec.step as { name: string }).name, ke as never])),
+      notifications: Object.fromEntries(this.ofKind('NotificationRequest').map((nr) => [nr.spec.type as string, nr as never])),
+    };
+  }
+}
