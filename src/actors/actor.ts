@@ -18,7 +18,7 @@ export interface ActorLog {
 
 /** What an actor reports to whoever runs it (the supervisor's metrics and lifecycle). */
 export interface ActorObserver {
-  transition?(from: Phase | undefined, to: Phase, secondsInPrevious: number | undefined): void;
+  transition?(from: Phase | undefined, to: Phase, secondsInPrevious: number | undefined, reason: string | undefined, timeoutPhase: string | undefined): void;
   mailbox?(delta: number): void;
 }
 
@@ -117,7 +117,7 @@ export class RemediationActor {
     const phase = context.ledger.phase;
     if (phase && phase !== this.lastPhase) {
       const entered = context.ledger.phaseHistory.at(-2)?.enteredAt;
-      this.deps.observer?.transition?.(this.lastPhase, phase, entered ? (context.now - Date.parse(entered)) / 1000 : undefined);
+      this.deps.observer?.transition?.(this.lastPhase, phase, entered ? (context.now - Date.parse(entered)) / 1000 : undefined, context.ledger.reason, context.ledger.timeoutPhase);
       this.deps.log.info({ from: this.lastPhase, to: phase, reason: context.ledger.reason }, `phase ${this.lastPhase ?? 'new'} -> ${phase}`);
       this.lastPhase = phase;
     }

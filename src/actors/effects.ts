@@ -55,6 +55,8 @@ export interface EffectResult {
   eventsSent: number;
   /** A write that can never succeed: the request fails with this reason. */
   terminal?: { reason: string; message: string };
+  /** Children whose creation can never succeed: not attempted again. */
+  abandoned?: string[];
 }
 
 export interface EffectContext {
@@ -64,6 +66,7 @@ export interface EffectContext {
   ledger: Ledger;
   outbox: KubeEvent[];
   confirmedAbsent: readonly string[];
+  abandoned: readonly string[];
   lastWritten?: { status: Status; resourceVersion?: string };
   releasing: boolean;
 }
@@ -252,7 +255,7 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   if (!ctx.ledger.phase) return undefined;
   const unverified = missingRecordedChildren(ctx.observed, ctx.ledger.phase).filter((c) => !ctx.confirmedAbsent.includes(c.name));
   if (unverified.length) return { ...batch, verify: unverified };
-  batch.creates = missingChildren(ctx);
+  batch.creates = missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
   if (batch.creates.length) return batch;
   if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
   if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;

@@ -131,6 +131,7 @@ export const remediationMachine = setup({
         attempts: 0,
         lastError: undefined,
         confirmedAbsent: [...new Set([...context.confirmedAbsent, ...result.absent])],
+        abandoned: [...context.abandoned, ...(result.abandoned ?? [])],
         outbox: context.outbox.slice(result.eventsSent),
         lastWritten: writtenStatus ? { status: writtenStatus, resourceVersion: observed.rr.metadata?.resourceVersion } : context.lastWritten,
       };
@@ -148,6 +149,7 @@ export const remediationMachine = setup({
     ledger: ledgerFrom(input.observed.rr.status),
     outbox: [],
     confirmedAbsent: [],
+    abandoned: [],
     releasing: false,
     attempts: 0,
   }),

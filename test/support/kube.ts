@@ -108,3 +108,29 @@ export class Objects {
     });
   }
 }
+
+/** Resolves with the reasons of the Events recorded on `name` once they include all of `reasons`. */
+export async function waitForEventReasons(kc: KubeConfig, namespace: string, name: string, reasons: string[], timeoutMs = 20_000): Promise<string[]> {
+  const seen = new Set<string>();
+  const done = (): boolean => reasons.every((r) => seen.has(r));
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
+  for (const e of list.items) seen.add(e.reason ?? '');
+  if (done()) return [...seen];
+  return new Promise((resolve, reject) => {
+    let request: { abort(): void } | undefined;
+    const timer = setTimeout(() => {
+      request?.abort();
+      reject(new Error(`timed out waiting for events ${reasons.join(', ')} on ${namespace}/${name}; saw ${[...seen].join(', ')}`));
+    }, timeoutMs);
+    void new Watch(kc)
+      .watch(`/api/v1/namespaces/${namespace}/events`, { resourceVersion: list.metadata?.resourceVersion, fieldSelector: `involvedObject.name=${name}` }, (_type, e: { reason?: string }) => {
+        seen.add(e.reason ?? '');
+        if (done()) {
+          clearTimeout(timer);
+          request?.abort();
+          resolve([...seen]);
+        }
+      }, () => undefined)
+      .then((r) => (request = r));
+  });
+}

@@ -1,0 +1,141 @@
+// The shared informers of the six kinds, indexed so that a RemediationRequest's children are found
+// by its UID: the children's controller ownerReference, or spec.remediationRequestRef for the
+// NotificationRequests, which are not owned.
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  KINDS,
+  type AIAnalysis,
+  type ChildKindName,
+  type KubernetesExecution,
+  type NotificationRequest,
+  type RemediationProcessing,
+  type RemediationRequest,
+  type WorkflowExecution,
+} from '../api/index.js';
+import type { ChildObject, Observed } from '../actors/observed.js';
+import type { BackoffPolicy } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
+import { Informer, type InformerEventType, type KubeObject } from './informer.js';
+
+export const OWNER_INDEX = 'owner';
+
+/** The UID of the RemediationRequest a child belongs to. */
+export function ownerUid(o: ChildObject | KubeObject): string | undefined {
+  const controller = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'RemediationRequest');
+  if (controller) return controller.uid;
+  return (o as { spec?: { remediationRequestRef?: { uid?: string } } }).spec?.remediationRequestRef?.uid;
+}
+
+export interface CachesOptions {
+  kubeConfig: KubeConfig;
+  clock: Clock;
+  backoff: BackoffPolicy;
+  pageSize: number;
+  /** Watched namespaces; all when empty. */
+  namespaces: string[];
+  onError?: (kind: string, error: unknown, phase: string) => void;
+  onEvent?: (kind: string, type: InformerEventType) => void;
+}
+
+export type RequestHandler = (type: InformerEventType, rr: RemediationRequest) => void;
+export type ChildHandler = (type: InformerEventType, kind: ChildKindName, child: ChildObject) => void;
+
+/** One informer per kind and watched namespace (or one per kind for all namespaces). */
+class KindCache<T extends KubeObject> {
+  readonly informers: Informer<T>[];
+  constructor(kind: keyof typeof KINDS, options: CachesOptions, indexed: boolean) {
+    const namespaces = options.namespaces.length ? options.namespaces : [undefined];
+    this.informers = namespaces.map(
+      (namespace) =>
+        new Informer<T>({
+          kubeConfig: options.kubeConfig,
+          resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace },
+          clock: options.clock,
+          backoff: options.backoff,
+          pageSize: options.pageSize,
+          indexers: indexed ? { [OWNER_INDEX]: (o) => { const uid = ownerUid(o); return uid ? [uid] : []; } } : undefined,
+          onError: (error, ctx) => options.onError?.(kind, error, ctx.phase),
+        }),
+    );
+    for (const informer of this.informers) informer.on((type) => options.onEvent?.(kind, type));
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    for (const i of this.informers) {
+      const o = i.get(namespace, name);
+      if (o) return o;
+    }
+    return undefined;
+  }
+
+  byOwner(uid: string): T[] {
+    return this.informers.flatMap((i) => i.byIndex(OWNER_INDEX, uid));
+  }
+
+  list(): T[] {
+    return this.informers.flatMap((i) => i.list());
+  }
+}
+
+export class Caches {
+  readonly requests: KindCache<RemediationRequest>;
+  readonly processings: KindCache<RemediationProcessing>;
+  readonly analyses: KindCache<AIAnalysis>;
+  readonly workflows: KindCache<WorkflowExecution>;
+  readonly executions: KindCache<KubernetesExecution>;
+  readonly notifications: KindCache<NotificationRequest>;
+  private readonly children: [ChildKindName, KindCache<ChildObject>][];
+
+  constructor(options: CachesOptions) {
+    this.requests = new KindCache('RemediationRequest', options, false);
+    this.processings = new KindCache('RemediationProcessing', options, true);
+    this.analyses = new KindCache('AIAnalysis', options, true);
+    this.workflows = new KindCache('WorkflowExecution', options, true);
+    this.executions = new KindCache('KubernetesExecution', options, true);
+    this.notifications = new KindCache('NotificationRequest', options, true);
+    this.children = [
+      ['RemediationProcessing', this.processings],
+      ['AIAnalysis', this.analyses],
+      ['WorkflowExecution', this.workflows],
+      ['KubernetesExecution', this.executions],
+      ['NotificationRequest', this.notifications],
+    ] as [ChildKindName, KindCache<ChildObject>][];
+  }
+
+  onRequest(handler: RequestHandler): void {
+    for (const i of this.requests.informers) i.on((type, rr) => handler(type, rr));
+  }
+
+  onChild(handler: ChildHandler): void {
+    for (const [kind, cache] of this.children) for (const i of cache.informers) i.on((type, o) => handler(type, kind, o));
+  }
+
+  /**
+   * Starts every informer, children first, and resolves when all have listed once: a request is
+   * only acted on when the children it may already have are in the caches too.
+   */
+  async start(): Promise<void> {
+    await Promise.all(this.children.flatMap(([, c]) => c.informers.map((i) => i.start())));
+    await Promise.all(this.requests.informers.map((i) => i.start()));
+  }
+
+  stop(): void {
+    for (const i of [...this.requests.informers, ...this.children.flatMap(([, c]) => c.informers)]) i.stop();
+  }
+
+  /** The request with this UID and its children, from the caches. */
+  view(namespace: string, name: string, uid: string): Observed | undefined {
+    const rr = this.requests.get(namespace, name);
+    if (!rr || rr.metadata?.uid !== uid) return undefined;
+    const first = <T extends KubeObject>(items: T[]): T | undefined => items[0];
+    return {
+      rr,
+      processing: first(this.processings.byOwner(uid)),
+      analysis: first(this.analyses.byOwner(uid)),
+      workflow: first(this.workflows.byOwner(uid)),
+      executions: Object.fromEntries(this.executions.byOwner(uid).map((ke) => [ke.spec.step.name, ke])),
+      notifications: Object.fromEntries(this.notifications.byOwner(uid).map((nr) => [nr.spec.type, nr])),
+    };
+  }
+}

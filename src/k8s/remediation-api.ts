@@ -1,0 +1,215 @@
+// Applies an actor's batch of writes to the API server through the ApiWriter: the only place where
+// effects meet the kube client. Creates adopt their own AlreadyExists; status writes carry the
+// resourceVersion as a precondition and are re-read and retried on conflict.
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, FINALIZER, KINDS, type ChildKindName, type KindName, type RemediationRequest } from '../api/index.js';
+import type { ChildCreate } from '../actors/children.js';
+import type { EffectBatch, EffectResult, KubeEvent, RequestRef } from '../actors/effects.js';
+import type { ChildObject } from '../actors/observed.js';
+import type { Status } from '../actors/status.js';
+import type { Clock } from '../util/clock.js';
+import { OrchestratorError, classify } from './errors.js';
+import type { ApiWriter } from './writer.js';
+
+export interface RemediationApiObserver {
+  childCreated?(kind: ChildKindName, seconds: number): void;
+  statusUpdate?(result: 'success' | 'conflict' | 'failure'): void;
+  notificationCreated?(type: string): void;
+  eventFailed?(error: unknown): void;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const MAX_CONFLICT_RETRIES = 5;
+const COMPONENT = 'remediation-orchestrator';
+
+function coords(kind: KindName) {
+  return { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural };
+}
+
+/** The owner a child names: its controller ownerReference, or spec.remediationRequestRef for notifications. */
+function ownerUidOf(o: ChildObject): string | undefined {
+  const controller = o.metadata?.ownerReferences?.find((r) => r.controller);
+  return controller?.uid ?? o.spec.remediationRequestRef?.uid;
+}
+
+/** A JSON merge patch of status: top-level fields we no longer want are sent as null. */
+function statusPatch(desired: Status, current: Status | undefined): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...desired };
+  for (const key of Object.keys(current ?? {})) if (!(key in desired)) patch[key] = null;
+  return patch;
+}
+
+export class RemediationApi {
+  private readonly objects: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+
+  constructor(kubeConfig: KubeConfig, private readonly writer: ApiWriter, private readonly clock: Clock, private readonly observer: RemediationApiObserver = {}, private readonly emitEvents = true) {
+    this.objects = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  apply = async (batch: EffectBatch): Promise<EffectResult> => {
+    const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
+    const { request } = batch;
+    if (batch.addFinalizer || batch.removeFinalizer) {
+      const rr = await this.setFinalizer(request, batch.addFinalizer === true);
+      if (rr) result.objects.push(rr);
+      else return result;
+    }
+    for (const ref of batch.verify) {
+      const found = await this.read(ref.kind, request.namespace, ref.name);
+      if (found) result.objects.push(found as ChildObject);
+      else result.absent.push(ref.name);
+    }
+    const created = await Promise.allSettled(batch.creates.map((c) => this.create(request, c)));
+    for (const [i, outcome] of created.entries()) {
+      if (outcome.status === 'fulfilled') {
+        result.objects.push(outcome.value);
+        continue;
+      }
+      const err = outcome.reason as OrchestratorError;
+      if (err.retryable) throw err;
+      const create = batch.creates[i]!;
+      result.terminal ??= { reason: err.code === 'CHILD_CONFLICT' ? 'ChildConflict' : 'ChildRejected', message: err.message };
+      result.abandoned = [...(result.abandoned ?? []), create.name];
+    }
+    await Promise.all(batch.cancels.map((c) => this.requestCancel(request.namespace, c.kind, c.name).then((o) => o && result.objects.push(o))));
+    if (batch.status) {
+      const rr = await this.writeStatus(request, batch.status.status, batch.status.resourceVersion, result.objects.find((o) => o.kind === 'RemediationRequest') as RemediationRequest | undefined);
+      if (rr) {
+        result.objects.push(rr);
+        result.writtenStatus = batch.status.status;
+      }
+    }
+    if (batch.events.length) {
+      const rr = [...result.objects].reverse().find((o) => o.kind === 'RemediationRequest') as RemediationRequest | undefined;
+      result.eventsSent = await this.recordEvents(request, rr, batch.events);
+    }
+    return result;
+  };
+
+  private async read(kind: KindName, namespace: string, name: string): Promise<unknown> {
+    try {
+      return await this.writer.run('get', KINDS[kind].kind, `get ${kind} ${namespace}/${name}`, () => this.objects.getNamespacedCustomObject({ ...coords(kind), namespace, name }));
+    } catch (err) {
+      if ((err as OrchestratorError).code === 'GONE') return undefined;
+      throw err;
+    }
+  }
+
+  private async create(request: RequestRef, child: ChildCreate): Promise<ChildObject> {
+    const what = `create ${child.kind} ${request.namespace}/${child.name}`;
+    const started = this.clock.now();
+    try {
+      const created = (await this.writer.run('create', child.kind, what, () =>
+        this.objects.createNamespacedCustomObject({ ...coords(child.kind), namespace: request.namespace, body: child.body, fieldManager: COMPONENT }),
+      )) as ChildObject;
+      this.observer.childCreated?.(child.kind, (this.clock.now() - started) / 1000);
+      if (child.kind === 'NotificationRequest') this.observer.notificationCreated?.((child.body.spec as { type: string }).type);
+      return created;
+    } catch (err) {
+      if ((err as OrchestratorError).httpStatus !== 409) throw err;
+      const existing = (await this.read(child.kind, request.namespace, child.name)) as ChildObject | undefined;
+      if (!existing) throw new OrchestratorError('CHILD_NOT_FOUND', `${what}: it already existed, then vanished before it could be read; retrying`);
+      if (ownerUidOf(existing) !== request.uid) {
+        throw new OrchestratorError('CHILD_CONFLICT', `${what}: an object of that name already exists and belongs to ${ownerUidOf(existing) ?? 'no RemediationRequest'}, not to ${request.uid}; delete it or rename the request`);
+      }
+      return existing;
+    }
+  }
+
+  private async requestCancel(namespace: string, kind: ChildKindName, name: string): Promise<ChildObject | undefined> {
+    try {
+      return (await this.writer.run('patch', kind, `cancel ${kind} ${namespace}/${name}`, () =>
+        this.objects.patchNamespacedCustomObject({ ...coords(kind), namespace, name, body: { spec: { cancelRequested: true } }, fieldManager: COMPONENT }, mergePatch),
+      )) as ChildObject;
+    } catch (err) {
+      if ((err as OrchestratorError).code === 'GONE') return undefined;
+      throw err;
+    }
+  }
+
+  private async getRequest(request: RequestRef): Promise<RemediationRequest | undefined> {
+    const rr = (await this.read('RemediationRequest', request.namespace, request.name)) as RemediationRequest | undefined;
+    return rr?.metadata?.uid === request.uid ? rr : undefined;
+  }
+
+  private async setFinalizer(request: RequestRef, present: boolean): Promise<RemediationRequest | undefined> {
+    let current = await this.getRequest(request);
+    for (let attempt = 0; current; attempt++) {
+      const finalizers = (current.metadata?.finalizers ?? []).filter((f) => f !== FINALIZER);
+      if (present) finalizers.push(FINALIZER);
+      const body = { metadata: { finalizers, resourceVersion: current.metadata?.resourceVersion } };
+      try {
+        return (await this.writer.run('patch', 'RemediationRequest', `${present ? 'add' : 'remove'} finalizer on ${request.namespace}/${request.name}`, () =>
+          this.objects.patchNamespacedCustomObject({ ...coords('RemediationRequest'), namespace: request.namespace, name: request.name, body, fieldManager: COMPONENT }, mergePatch),
+        )) as RemediationRequest;
+      } catch (err) {
+        const code = (err as OrchestratorError).code;
+        if (code === 'GONE') return undefined;
+        if (code !== 'STATUS_CONFLICT' || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        current = await this.getRequest(request);
+      }
+    }
+    return undefined;
+  }
+
+  private async writeStatus(request: RequestRef, status: Status, resourceVersion: string | undefined, fresher?: RemediationRequest): Promise<RemediationRequest | undefined> {
+    let rv = fresher?.metadata?.resourceVersion ?? resourceVersion;
+    let current: Status | undefined = (fresher ?? undefined)?.status;
+    for (let attempt = 0; ; attempt++) {
+      const body = { metadata: { resourceVersion: rv }, status: statusPatch(status, current) };
+      try {
+        const rr = (await this.writer.run('patch', 'RemediationRequest', `write status of ${request.namespace}/${request.name}`, () =>
+          this.objects.patchNamespacedCustomObjectStatus({ ...coords('RemediationRequest'), namespace: request.namespace, name: request.name, body, fieldManager: COMPONENT }, mergePatch),
+        )) as RemediationRequest;
+        this.observer.statusUpdate?.('success');
+        return rr;
+      } catch (err) {
+        const e = err as OrchestratorError;
+        if (e.code === 'GONE') return undefined;
+        if (e.code !== 'STATUS_CONFLICT' || attempt >= MAX_CONFLICT_RETRIES) {
+          this.observer.statusUpdate?.('failure');
+          throw err;
+        }
+        this.observer.statusUpdate?.('conflict');
+        const fresh = await this.getRequest(request);
+        if (!fresh) return undefined;
+        rv = fresh.metadata?.resourceVersion;
+        current = fresh.status;
+      }
+    }
+  }
+
+  /** Kubernetes Events are best effort: a failure is counted and logged, never retried forever. */
+  private async recordEvents(request: RequestRef, rr: RemediationRequest | undefined, events: KubeEvent[]): Promise<number> {
+    if (!this.emitEvents) return events.length;
+    const now = new Date(this.clock.now());
+    await Promise.all(
+      events.map((e) =>
+        this.writer
+          .run('create', 'Event', `record event ${e.reason} on ${request.namespace}/${request.name}`, () =>
+            this.core.createNamespacedEvent({
+              namespace: request.namespace,
+              body: {
+                metadata: { generateName: `${request.name}.`, namespace: request.namespace },
+                involvedObject: { apiVersion: `${KINDS.RemediationRequest.group}/${API_VERSION}`, kind: 'RemediationRequest', name: request.name, namespace: request.namespace, uid: request.uid, resourceVersion: rr?.metadata?.resourceVersion },
+                reason: e.reason,
+                message: e.message,
+                type: e.type,
+                count: 1,
+                firstTimestamp: now,
+                lastTimestamp: now,
+                source: { component: COMPONENT },
+                reportingComponent: COMPONENT,
+                reportingInstance: COMPONENT,
+              },
+            }),
+          )
+          .catch((err: unknown) => this.observer.eventFailed?.(classify(err, `event ${e.reason}`))),
+      ),
+    );
+    return events.length;
+  }
+}
+

@@ -1,0 +1,118 @@
+// The one door for every write to the API server: a token bucket (QPS and burst) and a concurrency
+// cap shared by all actors, retries with capped exponential backoff and jitter for transient
+// failures, and metrics per verb, kind and code. Callers get classified errors.
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import { sleep, type Clock } from '../util/clock.js';
+import { classify, httpStatusOf, type OrchestratorError } from './errors.js';
+
+export interface WriterOptions {
+  qps: number;
+  burst: number;
+  maxConcurrent: number;
+  maxRetries: number;
+  backoff: BackoffPolicy;
+  clock: Clock;
+}
+
+export interface WriterObserver {
+  request?(verb: string, kind: string, code: string, seconds: number): void;
+  queueDepth?(depth: number): void;
+}
+
+export class ApiWriter {
+  private tokens: number;
+  private refilledAt: number;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private tokenTimer: unknown;
+  /** Calls issued, for tests and benchmarks that check the rate limit. */
+  readonly issued: number[] = [];
+  recordIssued = false;
+
+  constructor(private readonly options: WriterOptions, private readonly observer: WriterObserver = {}) {
+    this.tokens = options.burst;
+    this.refilledAt = options.clock.now();
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  get queueDepth(): number {
+    return this.waiting.length;
+  }
+
+  /** Runs `call` under the rate limit, retrying transient failures; throws an OrchestratorError. */
+  async run<T>(verb: string, kind: string, what: string, call: () => Promise<T>, retryable: (e: OrchestratorError) => boolean = (e) => e.retryable): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.acquire();
+      const started = this.options.clock.now();
+      try {
+        const result = await call();
+        this.observer.request?.(verb, kind, verb === 'create' ? '201' : '200', (this.options.clock.now() - started) / 1000);
+        return result;
+      } catch (err) {
+        const status = httpStatusOf(err);
+        this.observer.request?.(verb, kind, status === undefined ? 'error' : String(status), (this.options.clock.now() - started) / 1000);
+        const classified = classify(err, what);
+        if (!retryable(classified) || attempt >= this.options.maxRetries) throw classified;
+        await sleep(this.options.clock, backoffDelay(this.options.backoff, attempt));
+      } finally {
+        this.release();
+      }
+    }
+  }
+
+  private refill(): void {
+    const now = this.options.clock.now();
+    const added = ((now - this.refilledAt) / 1000) * this.options.qps;
+    if (added > 0) {
+      this.tokens = Math.min(this.options.burst, this.tokens + added);
+      this.refilledAt = now;
+    }
+  }
+
+  private canStart(): boolean {
+    this.refill();
+    return this.tokens >= 1 && this.inFlight < this.options.maxConcurrent;
+  }
+
+  private start(): void {
+    this.tokens -= 1;
+    this.inFlight += 1;
+    if (this.recordIssued) this.issued.push(this.options.clock.now());
+  }
+
+  private acquire(): Promise<void> {
+    if (this.waiting.length === 0 && this.canStart()) {
+      this.start();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.observer.queueDepth?.(this.waiting.length);
+      this.pump();
+    });
+  }
+
+  private release(): void {
+    this.inFlight -= 1;
+    this.pump();
+  }
+
+  /** Starts queued calls in arrival order while tokens and slots allow; waits for the next token. */
+  private pump(): void {
+    while (this.waiting.length > 0 && this.canStart()) {
+      this.start();
+      this.waiting.shift()!();
+    }
+    this.observer.queueDepth?.(this.waiting.length);
+    if (this.waiting.length > 0 && this.tokens < 1 && this.tokenTimer === undefined) {
+      const wait = Math.ceil(((1 - this.tokens) / this.options.qps) * 1000);
+      this.tokenTimer = this.options.clock.setTimeout(() => {
+        this.tokenTimer = undefined;
+        this.pump();
+      }, wait);
+    }
+  }
+}

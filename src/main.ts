@@ -1,0 +1,82 @@
+// The process: configuration, logger, metrics and health server, leader election, the orchestrator.
+// Environment and flags are read here and nowhere else.
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
+import { LeaderElector } from './k8s/leader-election.js';
+import { createLogger, createMetrics, startHealthServer } from './observability/index.js';
+import { buildOrchestrator } from './orchestrator.js';
+import { systemClock } from './util/clock.js';
+
+function kubeConfigFor(config: Config): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kube.kubeconfig) kc.loadFromFile(config.kube.kubeconfig);
+  else kc.loadFromDefault();
+  if (config.kube.context) kc.setCurrentContext(config.kube.context);
+  return kc;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (helpRequested(argv)) {
+    process.stdout.write(`${configHelp()}\n`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(argv, process.env, { hostname: hostname(), pid: process.pid });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`remediation-orchestrator: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level });
+  const metrics = createMetrics();
+  const kubeConfig = kubeConfigFor(config);
+  const orchestrator = buildOrchestrator({ kubeConfig, config, clock: systemClock, logger, metrics });
+  const elector = config.leaderElection.enabled ? new LeaderElector(kubeConfig, config.leaderElection, systemClock, logger) : undefined;
+  const server = await startHealthServer({
+    host: config.server.host,
+    port: config.server.port,
+    registry: metrics.registry,
+    live: () => true,
+    ready: () => (orchestrator.started || (elector && !elector.isLeader) ? true : 'the caches have not synced yet'),
+  });
+  logger.info({ port: server.port, namespaces: config.kube.namespaces, leaderElection: config.leaderElection.enabled }, 'remediation-orchestrator starting');
+
+  let stopping = false;
+  const shutdown = async (code: number, why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'shutting down');
+    const force = setTimeout(() => process.exit(code), config.actors.shutdownTimeoutMs + 2000);
+    force.unref();
+    await orchestrator.stop();
+    await elector?.release();
+    await server.close();
+    process.exit(code);
+  };
+  process.once('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  process.once('SIGINT', () => void shutdown(0, 'SIGINT'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+
+  if (elector) {
+    metrics.isLeader.set(0);
+    await elector.acquire();
+    metrics.isLeader.set(1);
+    // Like controller-runtime: a leader that loses its Lease exits at once, so two never write.
+    elector.onLost(() => {
+      metrics.isLeader.set(0);
+      logger.error('leadership lost; exiting so that only one replica writes');
+      process.exit(1);
+    });
+  }
+  await orchestrator.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`remediation-orchestrator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

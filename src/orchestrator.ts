@@ -1,0 +1,137 @@
+// buildOrchestrator(deps) wires caches, the API writer, the effect executor and the supervisor into
+// one Runnable: `start` lists and watches, then runs an actor per request; `stop` ends it all.
+// main.ts gives it the real client, logger and clock; tests give it the real control plane.
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { isTerminal } from './actors/phases.js';
+import type { Settings } from './actors/status.js';
+import { API_VERSION, KINDS } from './api/index.js';
+import type { Config } from './config.js';
+import { Caches, ownerUid } from './k8s/caches.js';
+import type { OrchestratorError } from './k8s/errors.js';
+import { RemediationApi } from './k8s/remediation-api.js';
+import { ApiWriter } from './k8s/writer.js';
+import type { Logger, Metrics } from './observability/index.js';
+import { Supervisor, type SupervisorLog } from './supervisor/index.js';
+import type { Clock } from './util/clock.js';
+
+export interface OrchestratorDeps {
+  kubeConfig: KubeConfig;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Record Kubernetes Events at transitions (default true). */
+  events?: boolean;
+}
+
+export interface Orchestrator {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** True once the caches have listed and the actors run. */
+  readonly started: boolean;
+  readonly supervisor: Supervisor;
+  readonly writer: ApiWriter;
+  readonly caches: Caches;
+}
+
+export function settingsOf(config: Config): Settings {
+  return { timeouts: config.timeouts, retentionMs: config.retention.afterCompletionMs, channels: config.notifications.channels, historyLimit: config.actors.phaseHistoryLimit };
+}
+
+export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
+  const { config, clock, logger, metrics, kubeConfig } = deps;
+  const writer = new ApiWriter(
+    { ...config.api, clock },
+    {
+      request: (verb, kind, code, seconds) => {
+        metrics.apiRequests.inc({ verb, kind, code });
+        metrics.apiRequestDuration.observe({ verb, kind }, seconds);
+      },
+      queueDepth: (depth) => metrics.apiQueueDepth.set(depth),
+    },
+  );
+  const api = new RemediationApi(
+    kubeConfig,
+    writer,
+    clock,
+    {
+      childCreated: (kind, seconds) => metrics.childCreationLatency.observe({ kind }, seconds),
+      statusUpdate: (result) => metrics.statusUpdates.inc({ result }),
+      notificationCreated: (type) => metrics.notifications.inc({ type }),
+      eventFailed: (err) => logger.debug({ err }, 'recording a Kubernetes Event failed'),
+    },
+    deps.events ?? true,
+  );
+  const caches = new Caches({
+    kubeConfig,
+    clock,
+    backoff: config.informer.backoff,
+    pageSize: config.informer.pageSize,
+    namespaces: config.kube.namespaces,
+    onError: (kind, err, phase) => {
+      metrics.informerErrors.inc({ kind, phase });
+      logger.warn({ kind, phase, err }, 'watch failed; restarting with backoff');
+    },
+    onEvent: (kind, type) => metrics.informerEvents.inc({ kind, type: type.toUpperCase() }),
+  });
+  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+  const supervisor = new Supervisor({
+    clock,
+    settings: settingsOf(config),
+    retryBackoff: config.api.backoff,
+    restartBackoff: config.actors.restartBackoff,
+    maxRestarts: config.actors.maxRestarts,
+    recentlyFinishedSize: config.actors.recentlyFinishedCacheSize,
+    view: (ref) => caches.view(ref.namespace, ref.name, ref.uid),
+    applyEffects: api.apply,
+    deleteRequest: async (ref) => {
+      await writer
+        .run('delete', 'RemediationRequest', `delete expired ${ref.namespace}/${ref.name}`, () =>
+          objects.deleteNamespacedCustomObject({ group: KINDS.RemediationRequest.group, version: API_VERSION, plural: KINDS.RemediationRequest.plural, namespace: ref.namespace, name: ref.name, body: { preconditions: { uid: ref.uid }, propagationPolicy: 'Background' } }),
+        )
+        .catch((err: unknown) => {
+          if ((err as OrchestratorError).code !== 'GONE') throw err;
+        });
+    },
+    log: logger as unknown as SupervisorLog,
+    observer: {
+      mailbox: (delta) => metrics.mailboxDepth.inc(delta),
+      transition: (from, to, seconds, reason, timeoutPhase) => {
+        metrics.phaseTransitions.inc({ from: from ?? 'New', to });
+        if (from && seconds !== undefined) metrics.phaseDuration.observe({ phase: from }, seconds);
+        if (isTerminal(to)) metrics.outcomes.inc({ phase: to, reason: reason ?? 'Unknown' });
+        if (to === 'TimedOut') metrics.timeouts.inc({ phase: reason === 'GlobalTimeout' ? 'Global' : (timeoutPhase ?? 'Unknown') });
+      },
+      active: (phase, delta) => metrics.activeRequests.inc({ phase }, delta),
+      actors: (running, passivated) => {
+        metrics.actors.set({ state: 'running' }, running);
+        metrics.actors.set({ state: 'passivated' }, passivated);
+      },
+      restarted: () => metrics.actorRestarts.inc(),
+    },
+  });
+  caches.onRequest((type, rr) => supervisor.onRequest(type, rr));
+  caches.onChild((type, kind, child) => supervisor.onChild(type, kind, ownerUid(child), child.metadata?.name ?? ''));
+  let started = false;
+  return {
+    supervisor,
+    writer,
+    caches,
+    get started() {
+      return started;
+    },
+    async start() {
+      await caches.start();
+      supervisor.start(caches.requests.list());
+      started = true;
+      logger.info({ requests: caches.requests.list().length, namespaces: config.kube.namespaces.length ? config.kube.namespaces : 'all' }, 'orchestrator started');
+    },
+    async stop() {
+      started = false;
+      supervisor.stop();
+      caches.stop();
+      const deadline = clock.now() + config.actors.shutdownTimeoutMs;
+      while (writer.inFlightCount > 0 && clock.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}

@@ -1,0 +1,273 @@
+import { LRUCache } from 'lru-cache';
+import { RemediationActor, type ActorLog, type ActorObserver } from '../actors/actor.js';
+import { requestRef, type EffectBatch, type EffectResult, type RequestRef } from '../actors/effects.js';
+import type { RemediationContext } from '../actors/machine.js';
+import type { Observed } from '../actors/observed.js';
+import { isTerminal, type Phase } from '../actors/phases.js';
+import type { Settings } from '../actors/status.js';
+import type { ChildKindName, RemediationRequest } from '../api/index.js';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
+import { DeadlineHeap } from './deadline-heap.js';
+
+export interface SupervisorLog extends ActorLog {
+  child(bindings: Record<string, unknown>): SupervisorLog;
+}
+
+export interface SupervisorObserver extends ActorObserver {
+  actors?(running: number, passivated: number): void;
+  restarted?(): void;
+  active?(phase: Phase, delta: number): void;
+}
+
+export interface SupervisorDeps {
+  clock: Clock;
+  settings: Settings;
+  retryBackoff: BackoffPolicy;
+  restartBackoff: BackoffPolicy;
+  maxRestarts: number;
+  recentlyFinishedSize: number;
+  view(ref: RequestRef): Observed | undefined;
+  applyEffects(batch: EffectBatch): Promise<EffectResult>;
+  /** Deletes a request whose retention expired (the garbage collector takes its owned children). */
+  deleteRequest(ref: RequestRef): Promise<void>;
+  log: SupervisorLog;
+  observer?: SupervisorObserver;
+}
+
+interface Finished {
+  resourceVersion: string;
+  ref: RequestRef;
+}
+
+const rvNumber = (rv: string | undefined): bigint => (rv && /^\d+$/.test(rv) ? BigInt(rv) : 0n);
+
+export class Supervisor {
+  private readonly actors = new Map<string, RemediationActor>();
+  private readonly refs = new Map<string, RequestRef>();
+  private readonly restarts = new Map<string, number>();
+  private readonly restartTimers = new Map<string, unknown>();
+  /** Recently finished, passivated requests: late events for them spawn nothing. */
+  private readonly finished: LRUCache<string, Finished>;
+  private readonly retention = new DeadlineHeapRef();
+  private retentionTimer: unknown;
+  private retentionArmedAt: number | undefined;
+  private running = false;
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.finished = new LRUCache({ max: Math.max(1, deps.recentlyFinishedSize) });
+  }
+
+  start(existing: readonly RemediationRequest[]): void {
+    this.running = true;
+    for (const rr of existing) this.onRequest('added', rr);
+  }
+
+  /** Stops every actor and timer at once; in-flight writes finish on their own. */
+  stop(): void {
+    this.running = false;
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+    for (const t of this.restartTimers.values()) this.deps.clock.clearTimeout(t);
+    this.restartTimers.clear();
+    if (this.retentionTimer !== undefined) this.deps.clock.clearTimeout(this.retentionTimer);
+    this.retentionTimer = undefined;
+    this.report();
+  }
+
+  get counts(): { running: number; passivated: number; retained: number } {
+    return { running: this.actors.size, passivated: this.finished.size, retained: this.retention.size };
+  }
+
+  actorOf(uid: string): RemediationActor | undefined {
+    return this.actors.get(uid);
+  }
+
+  onRequest(type: 'added' | 'modified' | 'deleted', rr: RemediationRequest): void {
+    const uid = rr.metadata?.uid;
+    if (!uid || !this.running) return;
+    if (type === 'deleted') {
+      this.forget(uid);
+      return;
+    }
+    const actor = this.actors.get(uid);
+    if (actor) {
+      actor.notify();
+      return;
+    }
+    if (this.restartTimers.has(uid)) return;
+    const done = this.finished.get(uid);
+    if (done && !rr.metadata?.deletionTimestamp && rvNumber(rr.metadata?.resourceVersion) <= rvNumber(done.resourceVersion)) return;
+    if (done && !rr.metadata?.deletionTimestamp && isTerminal(rr.status?.phase)) return;
+    this.spawn(requestRef(rr));
+  }
+
+  onChild(type: 'added' | 'modified' | 'deleted', _kind: ChildKindName, ownerUid: string | undefined, name: string): void {
+    if (!ownerUid) return;
+    this.actors.get(ownerUid)?.notify(type === 'deleted' ? name : undefined);
+  }
+
+  private spawn(ref: RequestRef): void {
+    const observed = this.deps.view(ref);
+    if (!observed) return;
+    const log = this.deps.log.child({ namespace: ref.namespace, name: ref.name, uid: ref.uid });
+    const phase = observed.rr.status?.phase;
+    const actor = new RemediationActor(
+      {
+        uid: ref.uid,
+        settings: this.deps.settings,
+        clock: this.deps.clock,
+        view: () => this.deps.view(ref),
+        applyEffects: this.deps.applyEffects,
+        retryBackoff: this.deps.retryBackoff,
+        log,
+        observer: {
+          mailbox: (d) => this.deps.observer?.mailbox?.(d),
+          transition: (from, to, seconds, reason, timeoutPhase) => this.transitioned(from, to, seconds, reason, timeoutPhase),
+        },
+        onSettled: (uid, context) => this.passivate(uid, context),
+        onReleased: (uid) => this.released(uid),
+        onCrashed: (uid, error) => this.crashed(uid, error, log),
+      },
+      observed,
+    );
+    this.actors.set(ref.uid, actor);
+    this.refs.set(ref.uid, ref);
+    this.retention.delete(ref.uid);
+    this.finished.delete(ref.uid);
+    if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, 1);
+    actor.start();
+    actor.notify();
+    this.report();
+  }
+
+  private transitioned(from: Phase | undefined, to: Phase, seconds: number | undefined, reason: string | undefined, timeoutPhase: string | undefined): void {
+    const o = this.deps.observer;
+    o?.transition?.(from, to, seconds, reason, timeoutPhase);
+    if (from && !isTerminal(from)) o?.active?.(from, -1);
+    if (!isTerminal(to)) o?.active?.(to, 1);
+  }
+
+  private passivate(uid: string, context: RemediationContext): void {
+    const actor = this.actors.get(uid);
+    const ref = this.refs.get(uid);
+    if (!actor || !ref) return;
+    actor.stop();
+    this.actors.delete(uid);
+    this.restarts.delete(uid);
+    const rr = context.observed.rr;
+    this.finished.set(uid, { resourceVersion: rr.metadata?.resourceVersion ?? '', ref });
+    const expiry = rr.status?.retentionExpiryTime ?? context.ledger.retentionExpiryTime;
+    if (expiry) {
+      this.retention.set(uid, Date.parse(expiry), ref);
+      this.armRetention();
+    }
+    this.report();
+  }
+
+  private released(uid: string): void {
+    this.actors.delete(uid);
+    this.refs.delete(uid);
+    this.report();
+  }
+
+  private forget(uid: string): void {
+    const actor = this.actors.get(uid);
+    if (actor) {
+      const phase = actor.phase;
+      actor.stop();
+      if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, -1);
+    }
+    this.actors.delete(uid);
+    this.refs.delete(uid);
+    this.restarts.delete(uid);
+    this.finished.delete(uid);
+    this.retention.delete(uid);
+    const timer = this.restartTimers.get(uid);
+    if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+    this.restartTimers.delete(uid);
+    this.report();
+  }
+
+  private crashed(uid: string, error: unknown, log: SupervisorLog): void {
+    const phase = this.actors.get(uid)?.phase;
+    this.actors.delete(uid);
+    if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, -1);
+    const ref = this.refs.get(uid);
+    const attempt = this.restarts.get(uid) ?? 0;
+    if (!ref || !this.running) return;
+    if (attempt >= this.deps.maxRestarts) {
+      log.error({ err: error, restarts: attempt }, 'actor crashed too often; it stays stopped until the request changes');
+      this.restarts.delete(uid);
+      return;
+    }
+    this.restarts.set(uid, attempt + 1);
+    const delay = backoffDelay(this.deps.restartBackoff, attempt);
+    log.error({ err: error, restartInMs: delay }, 'actor crashed; rebuilding it from the caches');
+    this.deps.observer?.restarted?.();
+    this.restartTimers.set(
+      uid,
+      this.deps.clock.setTimeout(() => {
+        this.restartTimers.delete(uid);
+        if (this.running) this.spawn(ref);
+      }, delay),
+    );
+    this.report();
+  }
+
+  private armRetention(): void {
+    const next = this.retention.peek();
+    if (!next || next.at === this.retentionArmedAt) return;
+    if (this.retentionTimer !== undefined) this.deps.clock.clearTimeout(this.retentionTimer);
+    this.retentionArmedAt = next.at;
+    this.retentionTimer = this.deps.clock.setTimeout(() => {
+      this.retentionTimer = undefined;
+      this.retentionArmedAt = undefined;
+      this.expire();
+    }, Math.max(0, next.at - this.deps.clock.now()));
+  }
+
+  private expire(): void {
+    if (!this.running) return;
+    for (const { ref } of this.retention.takeDue(this.deps.clock.now())) {
+      this.deps.deleteRequest(ref).catch((err: unknown) => {
+        this.deps.log.child({ namespace: ref.namespace, name: ref.name, uid: ref.uid }).warn({ err }, 'deleting an expired request failed; retrying later');
+        this.retention.set(ref.uid, this.deps.clock.now() + backoffDelay(this.deps.retryBackoff, 3), ref);
+        this.armRetention();
+      });
+    }
+    this.armRetention();
+  }
+
+  private report(): void {
+    this.deps.observer?.actors?.(this.actors.size, this.finished.size);
+  }
+}
+
+/** The retention schedule: a DeadlineHeap that also remembers each request's ref. */
+class DeadlineHeapRef {
+  private readonly heap = new DeadlineHeap();
+  private readonly refs = new Map<string, RequestRef>();
+  get size(): number {
+    return this.heap.size;
+  }
+  set(uid: string, at: number, ref: RequestRef): void {
+    this.heap.set(uid, at);
+    this.refs.set(uid, ref);
+  }
+  delete(uid: string): void {
+    this.heap.delete(uid);
+    this.refs.delete(uid);
+  }
+  peek(): { at: number } | undefined {
+    return this.heap.peek();
+  }
+  takeDue(now: number): { ref: RequestRef }[] {
+    return this.heap.takeDue(now).flatMap((uid) => {
+      const ref = this.refs.get(uid);
+      this.refs.delete(uid);
+      return ref ? [{ ref }] : [];
+    });
+  }
+}
+
