@@ -16,6 +16,21 @@ function kubeConfigFor(config: Config): KubeConfig {
   return kc;
 }
 
+/**
+ * Fault injection for the crash tests: with ORCHESTRATOR_TEST_CRASH_AFTER_WRITES=N the process kills
+ * itself with SIGKILL right after its N-th successful write to a remediation resource, so that every
+ * point between two writes can be tested. Unset in production.
+ */
+function crashInjector(setting: string | undefined): ((verb: string, kind: string, code: string) => void) | undefined {
+  const limit = setting ? Number(setting) : 0;
+  if (!Number.isInteger(limit) || limit <= 0) return undefined;
+  let writes = 0;
+  return (verb, kind, code) => {
+    if (verb === 'get' || verb === 'list' || kind === 'Event' || !code.startsWith('2')) return;
+    if (++writes >= limit) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (helpRequested(argv)) {
@@ -35,7 +50,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
   const kubeConfig = kubeConfigFor(config);
-  const orchestrator = buildOrchestrator({ kubeConfig, config, clock: systemClock, logger, metrics });
+  const orchestrator = buildOrchestrator({ kubeConfig, config, clock: systemClock, logger, metrics, onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES) });
   const elector = config.leaderElection.enabled ? new LeaderElector(kubeConfig, config.leaderElection, systemClock, logger) : undefined;
   const server = await startHealthServer({
     host: config.server.host,

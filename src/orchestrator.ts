@@ -22,6 +22,8 @@ export interface OrchestratorDeps {
   metrics: Metrics;
   /** Record Kubernetes Events at transitions (default true). */
   events?: boolean;
+  /** Told of every API call after its answer; main.ts uses it for fault injection in tests. */
+  onApiRequest?: (verb: string, kind: string, code: string) => void;
 }
 
 export interface Orchestrator {
@@ -46,6 +48,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
       request: (verb, kind, code, seconds) => {
         metrics.apiRequests.inc({ verb, kind, code });
         metrics.apiRequestDuration.observe({ verb, kind }, seconds);
+        deps.onApiRequest?.(verb, kind, code);
       },
       queueDepth: (depth) => metrics.apiQueueDepth.set(depth),
     },

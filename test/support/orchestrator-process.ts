@@ -1,0 +1,36 @@
+// Runs src/main.ts as a separate process, as the product runs, for crash and fail-over tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface OrchestratorProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startOrchestratorProcess(kubeconfigPath: string, namespaces: string[], env: Record<string, string> = {}, args: string[] = []): OrchestratorProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--kubeconfig=${kubeconfigPath}`, `--namespaces=${namespaces.join(',')}`, '--metrics-bind-address=127.0.0.1:0', '--log-level=warn', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stopOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', stopOnExit);
+  return {
+    child,
+    exited,
+    output: () => out,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      process.off('exit', stopOnExit);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
