@@ -35,6 +35,8 @@ export interface RequestRef {
 
 export interface EffectBatch {
   request: RequestRef;
+  /** The request's finalizers and resourceVersion as observed, so a finalizer patch needs no read. */
+  observedMeta: { finalizers: string[]; resourceVersion?: string };
   addFinalizer?: boolean;
   removeFinalizer?: boolean;
   creates: ChildCreate[];
@@ -248,7 +250,8 @@ export function missingRecordedChildren(observed: Observed, phase: Phase | undef
 /** The next batch of writes, or undefined when the cluster already shows what the actor decided. */
 export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   const rr = ctx.observed.rr;
-  const batch: EffectBatch = { request: requestRef(rr), creates: [], verify: [], cancels: [], events: [] };
+  const observedMeta = { finalizers: rr.metadata?.finalizers ?? [], resourceVersion: rr.metadata?.resourceVersion };
+  const batch: EffectBatch = { request: requestRef(rr), observedMeta, creates: [], verify: [], cancels: [], events: [] };
   if (ctx.releasing) {
     return hasFinalizer(rr) ? { ...batch, removeFinalizer: true } : undefined;
   }

@@ -33,7 +33,8 @@ export interface Ledger {
   phaseHistory: HistoryEntry[];
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** RFC 3339 with milliseconds: deadlines are computed from these, so whole seconds would fire early. */
+const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoTime = iso;
 
 export function ledgerFrom(status: Status | undefined): Ledger {

@@ -51,8 +51,10 @@ export class RemediationApi {
   apply = async (batch: EffectBatch): Promise<EffectResult> => {
     const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
     const { request } = batch;
+    // First sight of a request (finalizer, then Pending): ahead of any queue, so pickup stays fast.
+    const urgent = batch.addFinalizer === true;
     if (batch.addFinalizer || batch.removeFinalizer) {
-      const rr = await this.setFinalizer(request, batch.addFinalizer === true);
+      const rr = await this.setFinalizer(request, batch.observedMeta, batch.addFinalizer === true, urgent);
       if (rr) result.objects.push(rr);
       else return result;
     }
@@ -75,7 +77,7 @@ export class RemediationApi {
     }
     await Promise.all(batch.cancels.map((c) => this.requestCancel(request.namespace, c.kind, c.name).then((o) => o && result.objects.push(o))));
     if (batch.status) {
-      const rr = await this.writeStatus(request, batch.status.status, batch.status.resourceVersion, result.objects.find((o) => o.kind === 'RemediationRequest') as RemediationRequest | undefined);
+      const rr = await this.writeStatus(request, batch.status.status, batch.status.resourceVersion, result.objects.find((o) => o.kind === 'RemediationRequest') as RemediationRequest | undefined, urgent);
       if (rr) {
         result.objects.push(rr);
         result.writtenStatus = batch.status.status;
@@ -88,9 +90,9 @@ export class RemediationApi {
     return result;
   };
 
-  private async read(kind: KindName, namespace: string, name: string): Promise<unknown> {
+  private async read(kind: KindName, namespace: string, name: string, urgent = false): Promise<unknown> {
     try {
-      return await this.writer.run('get', KINDS[kind].kind, `get ${kind} ${namespace}/${name}`, () => this.objects.getNamespacedCustomObject({ ...coords(kind), namespace, name }));
+      return await this.writer.run('get', KINDS[kind].kind, `get ${kind} ${namespace}/${name}`, () => this.objects.getNamespacedCustomObject({ ...coords(kind), namespace, name }), { urgent });
     } catch (err) {
       if ((err as OrchestratorError).code === 'GONE') return undefined;
       throw err;
@@ -129,32 +131,34 @@ export class RemediationApi {
     }
   }
 
-  private async getRequest(request: RequestRef): Promise<RemediationRequest | undefined> {
-    const rr = (await this.read('RemediationRequest', request.namespace, request.name)) as RemediationRequest | undefined;
+  private async getRequest(request: RequestRef, urgent = false): Promise<RemediationRequest | undefined> {
+    const rr = (await this.read('RemediationRequest', request.namespace, request.name, urgent)) as RemediationRequest | undefined;
     return rr?.metadata?.uid === request.uid ? rr : undefined;
   }
 
-  private async setFinalizer(request: RequestRef, present: boolean): Promise<RemediationRequest | undefined> {
-    let current = await this.getRequest(request);
+  /** Adds or removes our finalizer with the observed resourceVersion as precondition; reads only after a conflict. */
+  private async setFinalizer(request: RequestRef, observed: EffectBatch['observedMeta'], present: boolean, urgent: boolean): Promise<RemediationRequest | undefined> {
+    let current: EffectBatch['observedMeta'] | undefined = observed;
     for (let attempt = 0; current; attempt++) {
-      const finalizers = (current.metadata?.finalizers ?? []).filter((f) => f !== FINALIZER);
+      const finalizers = current.finalizers.filter((f) => f !== FINALIZER);
       if (present) finalizers.push(FINALIZER);
-      const body = { metadata: { finalizers, resourceVersion: current.metadata?.resourceVersion } };
+      const body = { metadata: { finalizers, resourceVersion: current.resourceVersion } };
       try {
         return (await this.writer.run('patch', 'RemediationRequest', `${present ? 'add' : 'remove'} finalizer on ${request.namespace}/${request.name}`, () =>
           this.objects.patchNamespacedCustomObject({ ...coords('RemediationRequest'), namespace: request.namespace, name: request.name, body, fieldManager: COMPONENT }, mergePatch),
-        )) as RemediationRequest;
+        { urgent })) as RemediationRequest;
       } catch (err) {
         const code = (err as OrchestratorError).code;
         if (code === 'GONE') return undefined;
         if (code !== 'STATUS_CONFLICT' || attempt >= MAX_CONFLICT_RETRIES) throw err;
-        current = await this.getRequest(request);
+        const fresh = await this.getRequest(request, urgent);
+        current = fresh && { finalizers: fresh.metadata?.finalizers ?? [], resourceVersion: fresh.metadata?.resourceVersion };
       }
     }
     return undefined;
   }
 
-  private async writeStatus(request: RequestRef, status: Status, resourceVersion: string | undefined, fresher?: RemediationRequest): Promise<RemediationRequest | undefined> {
+  private async writeStatus(request: RequestRef, status: Status, resourceVersion: string | undefined, fresher: RemediationRequest | undefined, urgent: boolean): Promise<RemediationRequest | undefined> {
     let rv = fresher?.metadata?.resourceVersion ?? resourceVersion;
     let current: Status | undefined = (fresher ?? undefined)?.status;
     for (let attempt = 0; ; attempt++) {
@@ -162,7 +166,7 @@ export class RemediationApi {
       try {
         const rr = (await this.writer.run('patch', 'RemediationRequest', `write status of ${request.namespace}/${request.name}`, () =>
           this.objects.patchNamespacedCustomObjectStatus({ ...coords('RemediationRequest'), namespace: request.namespace, name: request.name, body, fieldManager: COMPONENT }, mergePatch),
-        )) as RemediationRequest;
+        { urgent })) as RemediationRequest;
         this.observer.statusUpdate?.('success');
         return rr;
       } catch (err) {

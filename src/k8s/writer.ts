@@ -3,7 +3,7 @@
 // failures, and metrics per verb, kind and code. Callers get classified errors.
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
-import { classify, httpStatusOf, type OrchestratorError } from './errors.js';
+import { classify, httpStatusOf } from './errors.js';
 
 export interface WriterOptions {
   qps: number;
@@ -24,9 +24,12 @@ export class ApiWriter {
   private refilledAt: number;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Served before `waiting`: the first writes for a request just seen, so a storm never delays pickup. */
+  private readonly urgent: (() => void)[] = [];
   private tokenTimer: unknown;
-  /** Calls issued, for tests and benchmarks that check the rate limit. */
+  /** Start times of the calls issued, and what each was, for tests that check the rate limit. */
   readonly issued: number[] = [];
+  readonly issuedLog: { at: number; verb: string; kind: string; what: string }[] = [];
   recordIssued = false;
 
   constructor(private readonly options: WriterOptions, private readonly observer: WriterObserver = {}) {
@@ -39,14 +42,15 @@ export class ApiWriter {
   }
 
   get queueDepth(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.urgent.length;
   }
 
   /** Runs `call` under the rate limit, retrying transient failures; throws an OrchestratorError. */
-  async run<T>(verb: string, kind: string, what: string, call: () => Promise<T>, retryable: (e: OrchestratorError) => boolean = (e) => e.retryable): Promise<T> {
+  async run<T>(verb: string, kind: string, what: string, call: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      await this.acquire();
+      await this.acquire(options.urgent === true);
       const started = this.options.clock.now();
+      if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
       try {
         const result = await call();
         this.observer.request?.(verb, kind, verb === 'create' ? '201' : '200', (this.options.clock.now() - started) / 1000);
@@ -55,7 +59,7 @@ export class ApiWriter {
         const status = httpStatusOf(err);
         this.observer.request?.(verb, kind, status === undefined ? 'error' : String(status), (this.options.clock.now() - started) / 1000);
         const classified = classify(err, what);
-        if (!retryable(classified) || attempt >= this.options.maxRetries) throw classified;
+        if (!classified.retryable || attempt >= this.options.maxRetries) throw classified;
         await sleep(this.options.clock, backoffDelay(this.options.backoff, attempt));
       } finally {
         this.release();
@@ -83,14 +87,14 @@ export class ApiWriter {
     if (this.recordIssued) this.issued.push(this.options.clock.now());
   }
 
-  private acquire(): Promise<void> {
-    if (this.waiting.length === 0 && this.canStart()) {
+  private acquire(urgent: boolean): Promise<void> {
+    if (this.queueDepth === 0 && this.canStart()) {
       this.start();
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.observer.queueDepth?.(this.waiting.length);
+      (urgent ? this.urgent : this.waiting).push(resolve);
+      this.observer.queueDepth?.(this.queueDepth);
       this.pump();
     });
   }
@@ -100,14 +104,14 @@ export class ApiWriter {
     this.pump();
   }
 
-  /** Starts queued calls in arrival order while tokens and slots allow; waits for the next token. */
+  /** Starts queued calls (urgent first, each lane in arrival order) while tokens and slots allow. */
   private pump(): void {
-    while (this.waiting.length > 0 && this.canStart()) {
+    while (this.queueDepth > 0 && this.canStart()) {
       this.start();
-      this.waiting.shift()!();
+      (this.urgent.shift() ?? this.waiting.shift())!();
     }
-    this.observer.queueDepth?.(this.waiting.length);
-    if (this.waiting.length > 0 && this.tokens < 1 && this.tokenTimer === undefined) {
+    this.observer.queueDepth?.(this.queueDepth);
+    if (this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {
       const wait = Math.ceil(((1 - this.tokens) / this.options.qps) * 1000);
       this.tokenTimer = this.options.clock.setTimeout(() => {
         this.tokenTimer = undefined;

@@ -11,7 +11,7 @@ describe('the remediation machine: the happy path', function () {
     await h.observe();
     expect(h.cluster.child('rr1-processing').spec.remediationRequestRef).to.deep.equal({ name: 'rr1', namespace: 'ns', uid: 'rr-uid' });
     expect(h.status().phase).to.equal('Processing');
-    expect(h.status().startTime).to.equal('2026-11-26T10:00:00Z');
+    expect(h.status().startTime).to.equal('2026-11-26T10:00:00.000Z');
     expect(h.status().effectiveTimeouts).to.deep.equal({ global: '1h', processing: '15m', analyzing: '15m', awaitingApproval: '15m', workflowPlanning: '15m', executing: '30m' });
     expect(h.status().phaseHistory?.map((p) => p.phase)).to.deep.equal(['Pending', 'Initializing', 'Processing']);
     expect(h.status().remediationProcessingRef).to.deep.equal({ name: 'rr1-processing', namespace: 'ns', uid: 'uid-rr1-processing' });
@@ -44,7 +44,7 @@ describe('the remediation machine: the happy path', function () {
     await h.childStatus('rr1-step-b', { phase: 'Completed' });
     expect(h.status()).to.include({ phase: 'Completed', reason: 'Succeeded', success: true, overallProgress: 100, stepsCompleted: 2 });
     expect(h.status().completionTime).to.be.a('string');
-    expect(h.status().retentionExpiryTime).to.equal('2026-11-27T10:00:00Z');
+    expect(h.status().retentionExpiryTime).to.equal('2026-11-27T10:00:00.000Z');
     expect(h.cluster.ofKind('NotificationRequest').map((n) => n.spec.type)).to.deep.equal(['approval', 'success']);
     expect(h.status().conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(h.cluster.events.map((e) => e.reason)).to.include.members(['PhasePending', 'PhaseAnalyzing', 'Succeeded']);
