@@ -8,9 +8,10 @@ import { and, assign, fromPromise, not, setup } from 'xstate';
 import type { RemediationRequest } from '../api/index.js';
 import { cancelAnnotated, hasFinalizer, missingRecordedChildren, nextEffects, type EffectBatch, type EffectContext, type EffectResult, type KubeEvent } from './effects.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
-import { PHASES, type Phase } from './phases.js';
+import { PHASES, PHASE_TIMEOUT, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
-import { enterPhase, ledgerFrom, nextDeadline, planSteps, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
+import { effectiveTimeouts, enterPhase, ledgerFrom, nextDeadline, planSteps, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
+import { formatDuration } from '../util/duration.js';
 import { targetingProblem } from './validation.js';
 
 export interface RemediationContext extends EffectContext {
@@ -183,7 +184,7 @@ export const remediationMachine = setup({
               phase: 'TimedOut',
               reason: 'GlobalTimeout',
               timeoutPhase: c.ledger.phase,
-              message: `The remediation exceeded its global timeout of ${c.settings && formatLimit(c, 'global')} while in phase ${c.ledger.phase}.`,
+              message: `The remediation exceeded its global timeout of ${formatLimit(c, 'global')} while in phase ${c.ledger.phase}.`,
             })),
             to('#remediation.phase.TimedOut', 'phaseDeadlinePassed', (c) => ({
               phase: 'TimedOut',
@@ -275,12 +276,9 @@ export const remediationMachine = setup({
 });
 
 function formatLimit(c: RemediationContext, kind: 'phase' | 'global'): string {
-  const d = nextDeadline(c.ledger, rrOf(c), c.settings);
-  const ms = kind === 'global' || !d ? (d?.kind === 'global' ? d.limitMs : undefined) : d.limitMs;
-  const text = c.observed.rr.status?.effectiveTimeouts;
-  if (ms === undefined) return String(text?.global ?? '');
-  const s = ms / 1000;
-  return s >= 60 && s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+  const timeouts = effectiveTimeouts(rrOf(c), c.settings.timeouts);
+  const key = kind === 'global' ? 'global' : PHASE_TIMEOUT[c.ledger.phase ?? 'Pending'] ?? 'processing';
+  return formatDuration(timeouts[key]);
 }
 
 function approvalRejectedMessage(c: RemediationContext): string {

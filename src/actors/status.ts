@@ -151,7 +151,7 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
   if (analysed || failedIn('Analyzing') || failedIn('AwaitingApproval')) {
     set('AnalysisComplete', analysed ? 'True' : 'False', analysed ? 'Analyzed' : reason, analysed ? 'The analysis recommended actions.' : message);
   }
-  if (reached.has('AwaitingApproval')) {
+  if (reached.has('AwaitingApproval') || ledger.approval?.decision) {
     const decision = ledger.approval?.decision;
     if (decision === 'Approved' || reached.has('WorkflowPlanning')) set('Approved', 'True', 'Approved', `Approved by ${ledger.approval?.decidedBy ?? 'an approver'}.`);
     else if (decision === 'Rejected' || ledger.reason === 'ApprovalRejected') set('Approved', 'False', 'Rejected', message || 'The recommended actions were rejected.');

@@ -5,7 +5,7 @@ import type { RemediationContext } from '../actors/machine.js';
 import type { Observed } from '../actors/observed.js';
 import { isTerminal, type Phase } from '../actors/phases.js';
 import type { Settings } from '../actors/status.js';
-import type { ChildKindName, RemediationRequest } from '../api/index.js';
+import { FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { DeadlineHeap } from './deadline-heap.js';
@@ -49,6 +49,8 @@ export class Supervisor {
   private readonly restartTimers = new Map<string, unknown>();
   /** Recently finished, passivated requests: late events for them spawn nothing. */
   private readonly finished: LRUCache<string, Finished>;
+  /** Requests whose finalizer we released: the echoes of their deletion spawn nothing. */
+  private readonly releasedUids = new LRUCache<string, true>({ max: 10_000 });
   private readonly retention = new DeadlineHeapRef();
   private retentionTimer: unknown;
   private retentionArmedAt: number | undefined;
@@ -88,8 +90,10 @@ export class Supervisor {
     if (!uid || !this.running) return;
     if (type === 'deleted') {
       this.forget(uid);
+      this.releasedUids.delete(uid);
       return;
     }
+    if (this.releasedUids.has(uid) && !rr.metadata?.finalizers?.includes(FINALIZER)) return;
     const actor = this.actors.get(uid);
     if (actor) {
       actor.notify();
@@ -166,8 +170,11 @@ export class Supervisor {
   }
 
   private released(uid: string): void {
+    const phase = this.actors.get(uid)?.phase;
+    if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, -1);
     this.actors.delete(uid);
     this.refs.delete(uid);
+    this.releasedUids.set(uid, true);
     this.report();
   }
 

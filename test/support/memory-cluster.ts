@@ -6,16 +6,30 @@ import type { ChildObject, Observed } from '../../src/actors/observed.js';
 
 type Any = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> };
 
+const ownerUid = (o: Any): string | undefined => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
+
 export class MemoryCluster {
   rv = 1;
   rr: RemediationRequest;
   readonly children = new Map<string, { kind: ChildKindName; object: Any }>();
   readonly events: KubeEvent[] = [];
   readonly writes: string[] = [];
+  /** Every batch applied, failed ones included. */
+  readonly batches: EffectBatch[] = [];
+  /** Children that exist but that the informer caches (snapshot) do not show yet. */
+  readonly hidden = new Set<string>();
   failNext = 0;
 
   constructor(rr: RemediationRequest) {
     this.rr = { ...rr, metadata: { uid: 'rr-uid', namespace: 'ns', resourceVersion: String(this.rv++), generation: 1, ...rr.metadata } };
+  }
+
+  /** The same objects, as a restarted orchestrator would find them (writes and events not copied). */
+  clone(): MemoryCluster {
+    const copy = new MemoryCluster(this.rr);
+    copy.rv = this.rv;
+    for (const [name, c] of this.children) copy.children.set(name, { ...c });
+    return copy;
   }
 
   private bump<T>(o: T): T {
@@ -24,6 +38,7 @@ export class MemoryCluster {
   }
 
   apply = async (batch: EffectBatch): Promise<EffectResult> => {
+    this.batches.push(batch);
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('simulated API outage');
@@ -39,7 +54,13 @@ export class MemoryCluster {
       const existing = this.children.get(c.name);
       this.writes.push(`create ${c.kind} ${c.name}`);
       if (existing) {
-        result.objects.push(existing.object as unknown as ChildObject);
+        const owner = ownerUid(existing.object);
+        if (owner !== undefined && owner !== batch.request.uid) {
+          result.terminal ??= { reason: 'ChildConflict', message: `${c.kind} ${c.name} already exists and belongs to ${owner}` };
+          result.abandoned = [...(result.abandoned ?? []), c.name];
+        } else {
+          result.objects.push(existing.object as unknown as ChildObject);
+        }
         continue;
       }
       const object = this.bump({ ...(c.body as unknown as Any), metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${c.name}` } }) as Any;
@@ -48,6 +69,7 @@ export class MemoryCluster {
     }
     for (const v of batch.verify) {
       const found = this.children.get(v.name);
+      this.writes.push(`verify ${v.name}`);
       if (found) result.objects.push(found.object as unknown as ChildObject);
       else result.absent.push(v.name);
     }
@@ -75,6 +97,11 @@ export class MemoryCluster {
     return c.object;
   }
 
+  /** Puts an object there as someone else (another controller, a person) would. */
+  put(kind: ChildKindName, object: Any): void {
+    this.children.set(object.metadata.name, { kind, object: this.bump(object) });
+  }
+
   /** Plays the child's controller: merges `status` into the child's status. */
   setChildStatus(name: string, status: Record<string, unknown>): void {
     const c = this.children.get(name)!;
@@ -93,15 +120,21 @@ export class MemoryCluster {
     return [...this.children.values()].filter((c) => c.kind === kind).map((c) => c.object);
   }
 
+  /** Names of the children of `kind`, in creation order. */
+  names(kind: ChildKindName): string[] {
+    return this.ofKind(kind).map((o) => o.metadata.name);
+  }
+
   snapshot(): Observed {
-    const one = (kind: ChildKindName) => this.ofKind(kind)[0] as never;
+    const visible = (kind: ChildKindName) => this.ofKind(kind).filter((o) => !this.hidden.has(o.metadata.name));
+    const one = (kind: ChildKindName) => visible(kind)[0] as never;
     return {
       rr: this.rr,
       processing: one('RemediationProcessing'),
       analysis: one('AIAnalysis'),
       workflow: one('WorkflowExecution'),
-      executions: Object.fromEntries(this.ofKind('KubernetesExecution').map((ke) => [(ke.spec.step as { name: string }).name, ke as never])),
-      notifications: Object.fromEntries(this.ofKind('NotificationRequest').map((nr) => [nr.spec.type as string, nr as never])),
+      executions: Object.fromEntries(visible('KubernetesExecution').map((ke) => [(ke.spec.step as { name: string }).name, ke as never])),
+      notifications: Object.fromEntries(visible('NotificationRequest').map((nr) => [nr.spec.type as string, nr as never])),
     };
   }
 }

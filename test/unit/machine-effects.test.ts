@@ -1,0 +1,116 @@
+// The sync region: writes as data, coalesced per transition, retried with backoff after failures.
+import { expect } from 'chai';
+import { MemoryCluster } from '../support/memory-cluster.js';
+import { harness, request } from '../support/machine-harness.js';
+
+/** A cluster whose next `failures` batches are rejected, as during an API server outage. */
+function failing(failures: number): MemoryCluster {
+  const cluster = new MemoryCluster(request());
+  cluster.failNext = failures;
+  return cluster;
+}
+
+describe('the remediation machine: effects', function () {
+  it('backs off after a rejected write, then retries and succeeds once the clock advances', async function () {
+    const h = harness(failing(1));
+    await h.settle();
+    expect(h.region('sync')).to.equal('backoff');
+    expect(h.context()).to.include({ attempts: 1 });
+    expect(h.context().lastError).to.contain('simulated API outage');
+    expect(h.cluster.writes).to.deep.equal([]);
+    await h.advance(199);
+    expect(h.region('sync')).to.equal('backoff');
+    await h.advance(1);
+    expect(h.region('sync')).to.equal('idle');
+    expect(h.context()).to.include({ attempts: 0, lastError: undefined });
+    expect(h.status().phase).to.equal('Processing');
+    expect(h.cluster.writes.slice(0, 2)).to.deep.equal(['addFinalizer', 'status Pending']);
+  });
+
+  it('doubles the backoff after each consecutive failure and resends the same batch', async function () {
+    const h = harness(failing(3));
+    await h.settle();
+    for (const [delay, attempts] of [[200, 1], [400, 2], [800, 3]] as const) {
+      expect(h.region('sync')).to.equal('backoff');
+      await h.advance(delay - 1);
+      expect(h.cluster.batches).to.have.length(attempts);
+      await h.advance(1);
+    }
+    expect(h.cluster.batches.slice(0, 4).every((b) => b.addFinalizer === true)).to.equal(true);
+    expect(h.status().phase).to.equal('Processing');
+  });
+
+  it('fails the request with the reason of a terminal effect error (ChildConflict) and does not retry the create', async function () {
+    const cluster = new MemoryCluster(request());
+    const foreign = { apiVersion: 'remediationprocessing.kubernaut.ai/v1alpha1', kind: 'RemediationProcessing', metadata: { name: 'rr1-processing', namespace: 'ns', ownerReferences: [{ uid: 'someone-else' }] }, spec: {} };
+    cluster.put('RemediationProcessing', foreign);
+    cluster.hidden.add('rr1-processing');
+    const h = harness(cluster);
+    await h.settle();
+    expect(h.status()).to.include({ phase: 'Failed', reason: 'ChildConflict' });
+    expect(h.status().message).to.contain('belongs to someone-else');
+    expect(h.context().abandoned).to.deep.equal(['rr1-processing']);
+    expect(h.notificationTypes()).to.deep.equal(['escalation']);
+    await h.observe();
+    expect(h.cluster.writes.filter((w) => w === 'create RemediationProcessing rr1-processing')).to.have.length(1);
+  });
+
+  it('writes exactly one status per transition for a 3-step run, children before the status that records them', async function () {
+    const h = harness();
+    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]);
+    await h.childStatus('rr1-step-a', { phase: 'Completed' });
+    await h.childStatus('rr1-step-b', { phase: 'Completed' });
+    await h.childStatus('rr1-step-c', { phase: 'Completed' });
+    expect(h.cluster.writes).to.deep.equal([
+      'addFinalizer',
+      'status Pending',
+      'create RemediationProcessing rr1-processing',
+      'status Processing',
+      'create AIAnalysis rr1-aianalysis',
+      'status Analyzing',
+      'create WorkflowExecution rr1-workflow',
+      'status WorkflowPlanning',
+      'create KubernetesExecution rr1-step-a',
+      'status Executing',
+      'create KubernetesExecution rr1-step-b',
+      'create KubernetesExecution rr1-step-c',
+      'status Executing',
+      'status Executing',
+      'create NotificationRequest rr1-success',
+      'status Completed',
+    ]);
+    expect(h.cluster.events.map((e) => e.reason)).to.deep.equal([
+      'PhasePending',
+      'PhaseInitializing',
+      'PhaseProcessing',
+      'PhaseAnalyzing',
+      'PhaseWorkflowPlanning',
+      'PhaseExecuting',
+      'Succeeded',
+    ]);
+  });
+
+  it('writes nothing when an observation changes nothing', async function () {
+    const h = harness();
+    await h.reach('Executing');
+    const writes = h.cluster.writes.length;
+    for (let i = 0; i < 5; i++) await h.observe();
+    await h.childStatus('rr1-step-a', { phase: 'Running' });
+    const afterRunning = h.cluster.writes.length;
+    expect(afterRunning).to.equal(writes + 1);
+    await h.childStatus('rr1-step-a', { message: 'still running' });
+    await h.advance(1_000);
+    expect(h.cluster.writes).to.have.length(afterRunning);
+  });
+
+  it('ignores a cached request older than what its own write returned, writing nothing', async function () {
+    const h = harness();
+    await h.reach('Processing');
+    const writes = h.cluster.writes.length;
+    const stale = h.cluster.snapshot();
+    const rv = stale.rr.metadata?.resourceVersion;
+    h.actor.send({ type: 'observed', observed: { ...stale, rr: { ...stale.rr, metadata: { ...stale.rr.metadata, resourceVersion: String(Number(rv) - 1) }, status: {} } }, deleted: [], now: h.clock.now() });
+    await h.settle();
+    expect(h.cluster.writes).to.have.length(writes);
+  });
+});

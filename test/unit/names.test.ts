@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { childNames, requestLabelValue, shorten } from '../../src/actors/names.js';
+
+const long = (n: number, c = 'a') => c.repeat(n);
+
+describe('names: deterministic child names', function () {
+  it('keeps a name that fits as it is', function () {
+    expect(shorten('rr1-processing', 253)).to.equal('rr1-processing');
+    expect(shorten(long(253), 253)).to.equal(long(253));
+  });
+
+  it('shortens a long name to at most the limit: a prefix, a dash and a 10-character hash', function () {
+    const out = shorten(long(300), 253);
+    expect(out).to.have.length(253);
+    expect(out).to.match(/^a{242}-[0-9a-f]{10}$/);
+  });
+
+  it('shortens deterministically, and different names to different results', function () {
+    expect(shorten(long(300), 253)).to.equal(shorten(long(300), 253));
+    expect(shorten(`${long(300)}x`, 253)).to.not.equal(shorten(`${long(300)}y`, 253));
+  });
+
+  it('does not leave a dash or dot before the hash', function () {
+    const out = shorten(`${long(241)}.-.${long(20)}`, 253);
+    expect(out).to.match(/^a{241}-[0-9a-f]{10}$/);
+  });
+
+  it('gives every child of a very long request a distinct name of at most 253 characters', function () {
+    const rr = long(250, 'r');
+    const all = [childNames.processing(rr), childNames.analysis(rr), childNames.workflow(rr), childNames.execution(rr, 'a'), childNames.execution(rr, 'b'), childNames.notification(rr, 'approval'), childNames.notification(rr, 'escalation'), childNames.notification(rr, 'success')];
+    for (const name of all) expect(name.length).to.be.at.most(253);
+    expect(new Set(all).size).to.equal(all.length);
+    expect(childNames.execution(rr, 'a')).to.equal(childNames.execution(rr, 'a'));
+  });
+
+  it('names the children of a short request as API.md says', function () {
+    expect([childNames.processing('rr'), childNames.analysis('rr'), childNames.workflow('rr'), childNames.execution('rr', 'scale'), childNames.notification('rr', 'success')]).to.deep.equal([
+      'rr-processing',
+      'rr-aianalysis',
+      'rr-workflow',
+      'rr-step-scale',
+      'rr-success',
+    ]);
+  });
+
+  it('makes label values of at most 63 characters that start and end alphanumeric', function () {
+    expect(requestLabelValue('rr1')).to.equal('rr1');
+    for (const name of [long(100), `${long(51)}.${long(100, 'b')}`, `${long(63)}-`, `-${long(70)}`]) {
+      const value = requestLabelValue(name);
+      expect(value.length, name).to.be.at.most(63);
+      expect(value, name).to.match(/^[A-Za-z0-9](.*[A-Za-z0-9])?$/);
+      expect(requestLabelValue(name)).to.equal(value);
+    }
+  });
+});
