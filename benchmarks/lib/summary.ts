@@ -1,0 +1,48 @@
+// A Markdown summary of results: one table row per run, and the targets met or missed by how much.
+import type { BenchmarkResult } from './benchmark.js';
+import type { Distribution } from './stats.js';
+
+const d = (x: Distribution | null): string => (x ? `${fmt(x.p50)} / ${fmt(x.p95)} / ${fmt(x.p99)} / ${fmt(x.max)}` : 'n/a');
+function fmt(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
+  return `${ms.toFixed(ms < 10 ? 1 : 0)}ms`;
+}
+const mb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)}`);
+
+export function summaryTable(results: BenchmarkResult[]): string {
+  const rows = [
+    '| run | N | rate | done | pickup p50/p95/p99/max | hand-off p50/p95/p99/max | overhead p50/p95/p99/max | drain s | finished/s (sustained) | peak in flight | orch. peak RSS MB | orch. CPU ms/rem. | API server CPU ms/rem. | writes/rem. (target) | events/rem. | reads/rem. |',
+    '|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    rows.push(
+      `| ${r.name} | ${r.options.count} | ${r.options.rate ?? 'burst'} | ${r.counts.completed}/${r.counts.finished}${r.complete ? '' : ' (incomplete)'} | ${d(r.latencyMs.pickup)} | ${d(r.latencyMs.handoff)} | ${d(r.latencyMs.overhead)} | ${r.throughput.drainSeconds ?? 'n/a'} | ${r.throughput.sustainedPerSecond ?? 'n/a'} | ${r.throughput.peakInFlight} | ${mb(r.orchestrator.peakRssBytes)} | ${r.orchestrator.cpuMsPerRemediation ?? 'n/a'} | ${r.apiServer.cpuMsPerRemediation ?? 'n/a'} | ${r.api.writesPerRemediation} (${r.api.targetWritesPerRemediation}) | ${r.api.eventWritesPerRemediation} | ${r.api.readsPerRemediation} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+export function apiTable(results: BenchmarkResult[]): string {
+  const keys = [...new Set(results.flatMap((r) => Object.keys(r.api.perRemediation)))].sort();
+  const rows = [`| verb kind | ${results.map((r) => r.name).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`];
+  for (const k of keys) rows.push(`| ${k} | ${results.map((r) => r.api.perRemediation[k] ?? 0).join(' | ')} |`);
+  return rows.join('\n');
+}
+
+export function printable(r: BenchmarkResult): string {
+  return [
+    `${r.name}: ${r.counts.completed} completed, ${r.counts.finished - r.counts.completed} otherwise terminal, of ${r.options.count}${r.complete ? '' : ' (INCOMPLETE)'}`,
+    `  pickup   ms p50/p95/p99/max  ${d(r.latencyMs.pickup)}`,
+    `  hand-off ms p50/p95/p99/max  ${d(r.latencyMs.handoff)}  (${r.counts.handoffs} hand-offs)`,
+    `  overhead ms p50/p95/p99/max  ${d(r.latencyMs.overhead)}  (end-to-end minus ${r.simulatedWorkMs} ms of simulated work)`,
+    `  drain ${r.throughput.drainSeconds} s, ${r.throughput.overallPerSecond}/s overall, ${r.throughput.sustainedPerSecond}/s sustained, peak ${r.throughput.peakInFlight} in flight`,
+    `  orchestrator: peak RSS ${mb(r.orchestrator.peakRssBytes)} MB, CPU ${r.orchestrator.cpuSeconds} s = ${r.orchestrator.cpuMsPerRemediation} ms per remediation`,
+    `  kube-apiserver CPU ${r.apiServer.cpuSeconds ?? 'n/a'} s (${r.apiServer.cpuMsPerRemediation ?? 'n/a'} ms/rem.), etcd ${r.etcd.cpuSeconds ?? 'n/a'} s, simulator ${r.simulator.cpuSeconds ?? 'n/a'} s`,
+    `  API per remediation: ${r.api.writesPerRemediation} writes to our kinds (target <= ${r.api.targetWritesPerRemediation}), ${r.api.eventWritesPerRemediation} Events, ${r.api.readsPerRemediation} reads`,
+    `    ${Object.entries(r.api.perRemediation).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `  mean API call latency seen by the orchestrator: ${Object.entries(r.api.meanLatencyMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}`,
+    ...(r.profile ? [`  orchestrator CPU profile (${r.profile.totalMs} ms): ${r.profile.byModule.slice(0, 8).map((m) => `${m.module} ${(m.share * 100).toFixed(0)}%`).join(', ')}`,
+      `    top functions: ${r.profile.byFunction.slice(0, 8).map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`).join(', ')}`] : []),
+  ].join('\n');
+}

@@ -1,0 +1,165 @@
+// `npm run bench -- [options]`: the load benchmark of the remediation orchestrator.
+//   --quick                 ~60 requests, zero delays: checks the benchmark works (under 3 minutes)
+//   --count N               requests (default 1000)
+//   --rate R                create R requests per second (default: all at once)
+//   --scenario zero|realistic|JSON   the simulator's delays (default zero)
+//   --ladder                the full ladder: 100, 1,000, 10,000 at once (zero delays), 1,000 realistic,
+//                           and a steady-rate run with ~1,000 in flight; results under benchmarks/results/
+//   --kubeconfig PATH       use this cluster instead of starting a local control plane
+//   --out FILE              where to write the result JSON (default: a temp file; the ladder: results/)
+//   --qps Q --burst B --max-concurrent-writes C   the orchestrator's write limits (default 1000/1000/64)
+//   --timeout S             stop waiting for requests to finish after S seconds (the result says how many did)
+//   --profile               run the orchestrator under node --cpu-prof; the result says where its CPU went
+//   --reuse-connections     experiment: one TLS connection pool per client in the orchestrator and the
+//                           simulator instead of one per API call (see lib/reuse-connections.ts)
+//   --only NAME,...         with --ladder: run only these steps
+//   --report FILE...        regenerate the chart and summary from result JSON files, run nothing
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startControlPlane, type ControlPlane } from '../src/testing/index.js';
+import { runBenchmark, type BenchmarkOptions, type BenchmarkResult } from './lib/benchmark.js';
+import { renderChart } from './lib/chart.js';
+import { SCENARIOS } from './lib/scenarios.js';
+import { apiTable, printable, summaryTable } from './lib/summary.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsDir = join(here, 'results');
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const { values, positionals } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    ladder: { type: 'boolean' },
+    report: { type: 'boolean' },
+    count: { type: 'string' },
+    rate: { type: 'string' },
+    scenario: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    out: { type: 'string' },
+    qps: { type: 'string' },
+    burst: { type: 'string' },
+    'max-concurrent-writes': { type: 'string' },
+    'create-concurrency': { type: 'string' },
+    only: { type: 'string' },
+    profile: { type: 'boolean' },
+    timeout: { type: 'string' },
+    'reuse-connections': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  allowPositionals: true,
+  strict: true,
+});
+
+if (values.help) {
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  console.log(text.slice(0, text.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
+  process.exit(0);
+}
+
+function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag}: "${v}" is not a positive number`);
+  return n;
+}
+
+function writeReport(results: BenchmarkResult[], stem: string): void {
+  writeFileSync(join(resultsDir, `${stem}.svg`), renderChart(results));
+  writeFileSync(join(resultsDir, `${stem}.md`), `${summaryTable(results)}\n\nAPI requests per remediation by verb and kind:\n\n${apiTable(results)}\n`);
+  say(`wrote ${join(resultsDir, `${stem}.svg`)} and ${stem}.md`);
+}
+
+if (values.report) {
+  const results = positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as BenchmarkResult);
+  mkdirSync(resultsDir, { recursive: true });
+  writeReport(results, values.out ?? 'ladder');
+  process.exit(0);
+}
+
+const common = {
+  qps: num('qps', values.qps),
+  burst: num('burst', values.burst),
+  maxConcurrentWrites: num('max-concurrent-writes', values['max-concurrent-writes']),
+  createConcurrency: num('create-concurrency', values['create-concurrency']),
+  profile: values.profile ?? false,
+  reuseConnections: values['reuse-connections'] ?? false,
+  ...(values.timeout ? { timeoutMs: num('timeout', values.timeout)! * 1000 } : {}),
+};
+
+let plane: ControlPlane | undefined;
+async function kubeconfigPath(): Promise<string> {
+  if (values.kubeconfig) return values.kubeconfig;
+  plane = await startControlPlane({ installCrds: true, log: say });
+  return plane.kubeconfigPath;
+}
+
+/** Scales the realistic scenario's delays so that its simulated work takes `seconds`. */
+function realisticFor(seconds: number): string {
+  const base = SCENARIOS.realistic!;
+  const total = 2000 + 5000 + 1000 + 3 * 3000;
+  const f = (seconds * 1000) / total;
+  const scale = (ms: number): number => Math.round(ms * f);
+  return JSON.stringify({ ...base, processing: { delayMs: scale(2000) }, analysis: { delayMs: scale(5000) }, workflow: { delayMs: scale(1000) }, execution: { delayMs: scale(3000) }, notification: { delayMs: scale(1000) } });
+}
+
+async function main(): Promise<void> {
+  const kubeconfig = await kubeconfigPath();
+  if (!values.ladder) {
+    const options: BenchmarkOptions = values.quick
+      ? { name: 'quick', kubeconfigPath: kubeconfig, count: num('count', values.count) ?? 60, scenario: values.scenario ?? 'zero', ...common }
+      : { kubeconfigPath: kubeconfig, count: num('count', values.count) ?? 1000, rate: num('rate', values.rate), scenario: values.scenario ?? 'zero', ...common };
+    const result = await runBenchmark(options);
+    const out = values.out ?? join(tmpdir(), `bench-${result.date.replace(/[:.]/g, '-')}-${result.name}.json`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+    say(printable(result));
+    say(`result: ${out}`);
+    return;
+  }
+
+  // The ladder. Each run's JSON goes to results/ as soon as it is done, so that a later failure
+  // keeps the earlier runs.
+  mkdirSync(resultsDir, { recursive: true });
+  const day = new Date().toISOString().slice(0, 10);
+  const results: BenchmarkResult[] = [];
+  const run = async (options: Omit<BenchmarkOptions, 'kubeconfigPath'>): Promise<BenchmarkResult | undefined> => {
+    if (values.only && !values.only.split(',').includes(options.name ?? '')) return undefined;
+    const started = performance.now();
+    try {
+      const result = await runBenchmark({ kubeconfigPath: kubeconfig, ...options, ...common, name: `${options.name}${common.reuseConnections ? '-reuse-connections' : ''}` });
+      const file = join(resultsDir, `${day}-${result.name}.json`);
+      writeFileSync(file, `${JSON.stringify(result, null, 1)}\n`);
+      say(printable(result));
+      say(`result: ${file} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      results.push(result);
+      return result;
+    } catch (err) {
+      say(`bench ${options.name}: FAILED after ${((performance.now() - started) / 1000).toFixed(0)} s: ${err instanceof Error ? err.stack : String(err)}`);
+      return undefined;
+    }
+  };
+  await run({ name: 'burst-100-zero', count: 100, scenario: 'zero' });
+  const burst1000 = await run({ name: 'burst-1000-zero', count: 1000, scenario: 'zero' });
+  await run({ name: 'burst-10000-zero', count: 10_000, scenario: 'zero', timeoutMs: 20 * 60_000, cleanupTimeoutMs: 10 * 60_000 });
+  await run({ name: 'burst-1000-realistic', count: 1000, scenario: 'realistic' });
+  // The steady run: 70% of the saturation rate (the burst's sustained throughput), with the
+  // simulated work stretched so that about 1,000 requests are in flight (Little's law).
+  const saturation = burst1000?.throughput.sustainedPerSecond ?? 20;
+  const rate = Math.max(1, Math.round(saturation * 0.7));
+  const workSeconds = Math.max(5, 1000 / rate);
+  const count = Math.round(rate * (workSeconds + 60));
+  await run({ name: `steady-${rate}per-s-realistic`, count, rate, scenario: realisticFor(workSeconds), timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000 });
+  if (results.length > 0) writeReport(results, `${day}-ladder`);
+}
+
+try {
+  await main();
+} catch (err) {
+  say(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await plane?.stop();
+}

@@ -1,0 +1,23 @@
+// @kubernetes/client-node 2.0.1 builds a new undici Agent, so a new TCP+TLS connection and handshake,
+// for every API call (KubeConfig.createDispatcher). Under load that was 40-50% of the orchestrator's
+// CPU and most of its latency. This keeps one dispatcher per KubeConfig and TLS identity: a rotated
+// client certificate (exec plugins) changes the key and gets a fresh agent.
+import { createHash } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+type CreateDispatcher = (cluster: unknown, agentOptions: object) => unknown;
+const patched = new WeakSet<KubeConfig>();
+
+export function withConnectionReuse(kubeConfig: KubeConfig): KubeConfig {
+  if (patched.has(kubeConfig)) return kubeConfig;
+  const target = kubeConfig as unknown as { createDispatcher: CreateDispatcher; createDispatcherOptions: (cluster: unknown, agentOptions: object) => unknown };
+  const original = target.createDispatcher.bind(kubeConfig);
+  const dispatchers = new Map<string, unknown>();
+  target.createDispatcher = (cluster, agentOptions) => {
+    const key = createHash('sha256').update(JSON.stringify(target.createDispatcherOptions(cluster, agentOptions) ?? null)).digest('hex');
+    if (!dispatchers.has(key)) dispatchers.set(key, original(cluster, agentOptions));
+    return dispatchers.get(key);
+  };
+  patched.add(kubeConfig);
+  return kubeConfig;
+}

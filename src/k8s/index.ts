@@ -1,0 +1,9 @@
+// Everything that talks to the Kubernetes API: informers and their caches, the rate-limited writer,
+// the executor of actors' writes, leader election and the error catalog. Knows nothing of phases.
+export { Informer, type InformerOptions, type KubeObject } from './informer.js';
+export { Caches, ownerUid } from './caches.js';
+export { ApiWriter, type WriterOptions } from './writer.js';
+export { RemediationApi } from './remediation-api.js';
+export { LeaderElector } from './leader-election.js';
+export { withConnectionReuse } from './connection-reuse.js';
+export { ERROR_CODES, OrchestratorError, classify, type ErrorCode } from './errors.js';

@@ -1,0 +1,4 @@
+// Small shared pieces with no domain in them: the injectable clock, backoff, Go-style durations.
+export { systemClock, sleep, type Clock } from './clock.js';
+export { backoffDelay, type BackoffPolicy } from './backoff.js';
+export { formatDuration, parseDuration } from './duration.js';
