@@ -36,7 +36,7 @@ export class LeaderElector {
   /** Resolves once this replica holds the Lease; then renews it in the background. */
   async acquire(): Promise<void> {
     this.log.info({ lease: `${this.options.leaseNamespace}/${this.options.leaseName}`, identity: this.options.identity }, 'waiting for leadership');
-    while (!(await this.tryAcquireOrRenew())) await sleep(this.clock, this.options.retryPeriodMs);
+    while (!(await this.tryAcquireOrRenew().catch((err: unknown) => this.failedAttempt(err)))) await sleep(this.clock, this.options.retryPeriodMs);
     this.leader = true;
     this.log.info({ identity: this.options.identity }, 'became leader');
     void this.renewLoop();
@@ -58,13 +58,18 @@ export class LeaderElector {
     }
   }
 
+  private failedAttempt(err: unknown): false {
+    this.log.warn({ err }, 'could not read or update the Lease; retrying');
+    return false;
+  }
+
   private async renewLoop(): Promise<void> {
     this.renewing = true;
     let lastRenew = this.clock.now();
     while (this.renewing) {
       await sleep(this.clock, this.options.retryPeriodMs);
       if (!this.renewing) return;
-      const ok = await this.tryAcquireOrRenew().catch(() => false);
+      const ok = await this.tryAcquireOrRenew().catch((err: unknown) => this.failedAttempt(err));
       if (ok) lastRenew = this.clock.now();
       else if (this.clock.now() - lastRenew >= this.options.renewDeadlineMs) {
         this.leader = false;
@@ -96,7 +101,8 @@ export class LeaderElector {
       }
     }
     const spec = current.spec ?? {};
-    const record = `${spec.holderIdentity ?? ''}/${spec.renewTime?.toISOString() ?? ''}/${current.metadata?.resourceVersion ?? ''}`;
+    // client-node hands renewTime back as a string, whatever its type says.
+    const record = `${spec.holderIdentity ?? ''}/${String(spec.renewTime ?? '')}/${current.metadata?.resourceVersion ?? ''}`;
     if (record !== this.observedRecord) {
       this.observedRecord = record;
       this.observedAt = this.clock.now();

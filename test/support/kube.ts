@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../../src/api/index.js';
+import { Informer, type KubeObject } from '../../src/k8s/informer.js';
+import { systemClock } from '../../src/util/clock.js';
 
 export interface Obj {
   apiVersion?: string;
@@ -68,44 +70,39 @@ export class Objects {
   }
 
   /**
-   * Resolves with the objects of `kind` in `namespace` once `predicate` holds for them; lists, then
-   * watches from the list's resourceVersion, re-checking on every event.
+   * Resolves with the objects of `kind` in `namespace` once `predicate` holds for them: an informer
+   * (list, then watch, reconnecting past client-node's 30 s inactivity timeout) re-checks on every event.
    */
   async waitUntil<T>(kind: KindName, namespace: string, predicate: (objects: Obj[]) => T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
-    const path = `/apis/${KINDS[kind].group}/${API_VERSION}/namespaces/${namespace}/${KINDS[kind].plural}`;
-    const objects = new Map<string, Obj>();
-    const list = (await this.api.listNamespacedCustomObject({ ...this.coords(kind), namespace })) as { items: Obj[]; metadata: { resourceVersion: string } };
-    for (const o of list.items) objects.set(o.metadata.name, o);
-    const initial = predicate([...objects.values()]);
-    if (initial) return initial;
-    return new Promise<T>((resolve, reject) => {
-      let request: { abort(): void } | undefined;
-      let done = false;
-      const finish = (fn: () => void): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        request?.abort();
-        fn();
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${kind} in ${namespace}: ${what}\nlast seen: ${JSON.stringify([...objects.values()].map((o) => ({ name: o.metadata.name, status: o.status })), null, 1).slice(0, 4000)}`))), timeoutMs);
-      const check = (): void => {
-        const result = predicate([...objects.values()]);
-        if (result) finish(() => resolve(result));
-      };
-      new Watch(this.kc)
-        .watch(path, { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true }, (type, obj: Obj) => {
-          if (type === 'DELETED') objects.delete(obj.metadata.name);
-          else if (type !== 'BOOKMARK') objects.set(obj.metadata.name, obj);
-          check();
-        }, (err) => {
-          if (!done) finish(() => reject(new Error(`watch of ${kind} in ${namespace} ended: ${String(err)}`)));
-        })
-        .then((r) => {
-          request = r;
-          if (done) r.abort();
-        }, (err: unknown) => finish(() => reject(err as Error)));
+    const informer = new Informer<Obj & KubeObject>({
+      kubeConfig: this.kc,
+      resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace },
+      clock: systemClock,
+      backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 },
     });
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const seen = informer.list().map((o) => ({ name: o.metadata.name, status: o.status }));
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${kind} in ${namespace}: ${what}\nlast seen: ${JSON.stringify(seen, null, 1).slice(0, 4000)}`));
+        }, timeoutMs);
+        const check = (): void => {
+          if (!informer.hasSynced) return;
+          const result = predicate(informer.list());
+          if (result) {
+            clearTimeout(timer);
+            resolve(result);
+          }
+        };
+        informer.on(check);
+        informer.start().then(check, (err: unknown) => {
+          clearTimeout(timer);
+          reject(err as Error);
+        });
+      });
+    } finally {
+      informer.stop();
+    }
   }
 }
 
