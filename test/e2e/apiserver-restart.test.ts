@@ -4,6 +4,7 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects } from '../support/kube.js';
+import { allFinished } from '../support/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
 const COUNT = 30;
@@ -44,10 +45,7 @@ describe('the API server restarting mid-flight', function () {
     // Restart while the requests are spread over the phases: some executing, none finished.
     await k.waitUntil('RemediationRequest', ns, (items) => items.some((o) => (o.status as { phase?: string })?.phase === 'Executing'), 60_000, 'one request executing');
     await controlPlane().restartApiServer();
-    const done = await k.waitUntil('RemediationRequest', ns, (items) => {
-      const finished = items.filter((o) => ['Completed', 'Failed', 'TimedOut', 'Cancelled'].includes((o.status as { phase?: string })?.phase ?? ''));
-      return finished.length === COUNT ? finished : undefined;
-    }, 180_000, `all ${COUNT} finish after the restart`);
+    const done = await k.waitUntil('RemediationRequest', ns, allFinished(COUNT), 180_000, `all ${COUNT} finish after the restart`);
     expect(done.filter((o) => (o.status as { phase: string }).phase !== 'Completed').map((o) => o.metadata.name)).to.deep.equal([]);
     const executions = await k.list('KubernetesExecution', ns);
     expect(executions).to.have.length(COUNT * 2);

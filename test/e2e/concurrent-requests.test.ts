@@ -4,6 +4,7 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { allFinished, busiestSecond, inBatches } from '../support/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
 const COUNT = 200;
@@ -19,16 +20,6 @@ const scenario = JSON.stringify({
   notification: { delayMs: 0 },
 });
 
-/** The most calls started in any window of one second. */
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 describe(`${COUNT} concurrent requests through the whole flow`, function () {
   this.timeout(300_000);
@@ -57,13 +48,8 @@ describe(`${COUNT} concurrent requests through the whole flow`, function () {
 
   it('completes every one with exactly its children, within the writer rate limit', async function () {
     const names = Array.from({ length: COUNT }, (_, i) => `load-${i}`);
-    for (let i = 0; i < names.length; i += 25) {
-      await Promise.all(names.slice(i, i + 25).map((name) => k.create('RemediationRequest', ns, { metadata: { name }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } })));
-    }
-    const done = await k.waitUntil('RemediationRequest', ns, (items) => {
-      const finished = items.filter((o) => ['Completed', 'Failed', 'TimedOut', 'Cancelled'].includes((o.status as { phase?: string })?.phase ?? ''));
-      return finished.length === COUNT ? finished : undefined;
-    }, 240_000, `all ${COUNT} requests finish`);
+    await inBatches(names, 25, (name) => k.create('RemediationRequest', ns, { metadata: { name }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } }));
+    const done = await k.waitUntil('RemediationRequest', ns, allFinished(COUNT), 240_000, `all ${COUNT} requests finish`);
     expect(done.filter((o) => (o.status as { phase: string }).phase !== 'Completed').map((o) => o.metadata.name)).to.deep.equal([]);
 
     const countBy = (items: Obj[]): Map<string, number> => {

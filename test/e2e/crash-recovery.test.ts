@@ -4,6 +4,7 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { TERMINAL_PHASES, phaseOf } from '../support/load.js';
 import { startOrchestratorProcess } from '../support/orchestrator-process.js';
 
 /** Approval required and granted, three steps (a, then b; c independent): 10 writes of our own resources and more. */
@@ -38,7 +39,7 @@ describe('killing the orchestrator between any two writes', function () {
 
   const terminal = (name: string) => (items: Obj[]) => {
     const rr = items.find((o) => o.metadata.name === name);
-    return ['Completed', 'Failed', 'TimedOut', 'Cancelled'].includes((rr?.status as { phase?: string })?.phase ?? '') ? rr : undefined;
+    return TERMINAL_PHASES.includes(phaseOf(rr) ?? '') ? rr : undefined;
   };
 
   async function childrenOf(name: string): Promise<Record<string, Obj[]>> {

@@ -3,27 +3,13 @@ import { expect } from 'chai';
 import { KINDS } from '../../src/api/index.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { remediationRequest } from '../support/fixtures.js';
-import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { createNamespace, deleteNamespace, Objects } from '../support/kube.js';
+import { busiestSecond, inBatches, phaseOf } from '../support/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
 const COUNT = 1000;
 const QPS = 300;
 const BURST = 100;
-const phaseOf = (o: Obj | undefined) => (o?.status as { phase?: string } | undefined)?.phase;
-
-async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
-}
-
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 describe(`${COUNT} requests timing out in the same second`, function () {
   this.timeout(600_000);
