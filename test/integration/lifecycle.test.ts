@@ -4,6 +4,7 @@ import { CANCEL_ANNOTATION, KINDS } from '../../src/api/index.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { remediationRequest } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { eventually } from '../support/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
 type Status = { phase?: string; reason?: string; message?: string; timeoutPhase?: string; phaseStartTime?: string; startTime?: string; phaseHistory?: { phase: string; enteredAt: string }[] };
@@ -170,8 +171,9 @@ describe('time and lifecycle', function () {
     orchestrator.writer.recordIssued = true;
     await k.delete('RemediationRequest', ns, 'doomed');
     await k.waitUntil('RemediationRequest', ns, (items) => !byName('doomed')(items), 30_000, 'the request disappears');
+    // The watch may report the deletion before the orchestrator has read the answer to its own patch.
+    await eventually(() => orchestrator!.supervisor.actorOf(doomed.metadata.uid!) === undefined, 5000, 'its actor and timers are gone');
     const goneAt = Date.now();
-    expect(orchestrator.supervisor.actorOf(doomed.metadata.uid!), 'its actor and timers are gone').to.equal(undefined);
     for (const kind of ['RemediationProcessing', 'AIAnalysis', 'WorkflowExecution', 'KubernetesExecution'] as const) {
       await k.waitUntil(kind, ns, (items) => !items.some((o) => o.metadata.name.startsWith('doomed-')), 60_000, `no orphaned ${kind}`);
     }

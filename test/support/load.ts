@@ -27,3 +27,15 @@ export function allFinished(count: number): (items: Obj[]) => Obj[] | undefined 
     return finished.length === count ? finished : undefined;
   };
 }
+
+/**
+ * Resolves once `check` holds, polling every 10 ms for at most `timeoutMs`: only for in-process state
+ * (the supervisor's actors) that has no event to wait on.
+ */
+export async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
