@@ -82,7 +82,7 @@ export interface Config {
     level: LogLevel;
   };
   leaderElection: {
-    /** false: off for local runs; the Helm chart turns it on so only one replica writes. */
+    /** false: off for local runs; turn it on whenever more than one replica runs, so only one writes. */
     enabled: boolean;
     /** remediation-orchestrator: name of the coordination.k8s.io Lease. */
     leaseName: string;

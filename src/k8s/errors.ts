@@ -55,7 +55,7 @@ export function classify(err: unknown, what: string): OrchestratorError {
   const make = (code: ErrorCode, text: string) => new OrchestratorError(code, `${what}: ${text}`, status, { cause: err });
   if (status === undefined) return make('API_UNAVAILABLE', `no answer from the API server (${detail}); retrying with backoff`);
   if (status === 429 || status >= 500) return make('API_UNAVAILABLE', `the API server answered ${status} (${detail}); retrying with backoff`);
-  if (status === 401 || status === 403) return make('FORBIDDEN', `the API server answered ${status} (${detail}); grant the orchestrator's Role this verb (charts/ has the RBAC)`);
+  if (status === 401 || status === 403) return make('FORBIDDEN', `the API server answered ${status} (${detail}); grant the orchestrator the verbs of config/rbac/role.yaml`);
   if (status === 404) return make('GONE', `not found (${detail})`);
   if (status === 409) return make('STATUS_CONFLICT', `conflict (${detail})`);
   if (status === 400 || status === 422) return make('INVALID_OBJECT', `rejected as invalid (${detail})`);
