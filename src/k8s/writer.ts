@@ -59,7 +59,9 @@ export class ApiWriter {
         const status = httpStatusOf(err);
         this.observer.request?.(verb, kind, status === undefined ? 'error' : String(status), (this.options.clock.now() - started) / 1000);
         const classified = classify(err, what);
-        if (!classified.retryable || attempt >= this.options.maxRetries) throw classified;
+        // Only transient failures (category B) are worth the same call again; a conflict (E) needs
+        // a fresh read first, which is the caller's to do.
+        if (classified.category !== 'B' || attempt >= this.options.maxRetries) throw classified;
         await sleep(this.options.clock, backoffDelay(this.options.backoff, attempt));
       } finally {
         this.release();

@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import { SimulatedClock } from 'xstate';
+import { ERROR_CODES, OrchestratorError, classify } from '../../src/k8s/errors.js';
+import { ApiWriter } from '../../src/k8s/writer.js';
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+const apiError = (code: number, message = 'nope') => Object.assign(new Error(`HTTP ${code}`), { code, body: JSON.stringify({ message }) });
+
+function writer(options: Partial<ConstructorParameters<typeof ApiWriter>[0]> = {}) {
+  const clock = new SimulatedClock();
+  clock.set(1_000_000);
+  const w = new ApiWriter({ qps: 10, burst: 2, maxConcurrent: 10, maxRetries: 3, backoff: { initialMs: 100, maxMs: 1000, jitter: 0 }, clock, ...options });
+  w.recordIssued = true;
+  return { w, clock };
+}
+
+describe('the API writer', function () {
+  it('lets a burst through at once, then one call per 1/qps', async function () {
+    const { w, clock } = writer();
+    const done: number[] = [];
+    for (let i = 0; i < 5; i++) void w.run('patch', 'X', `call ${i}`, async () => done.push(i));
+    await flush();
+    expect(done).to.deep.equal([0, 1]);
+    clock.increment(100);
+    await flush();
+    expect(done).to.deep.equal([0, 1, 2]);
+    for (let i = 0; i < 2; i++) {
+      clock.increment(100);
+      await flush();
+    }
+    expect(done).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(w.issued.map((t) => t - 1_000_000)).to.deep.equal([0, 0, 100, 200, 300]);
+  });
+
+  it('keeps at most maxConcurrent calls in flight', async function () {
+    const { w } = writer({ qps: 1000, burst: 1000, maxConcurrent: 2 });
+    const release: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const calls = Array.from({ length: 5 }, (_, i) =>
+      w.run('create', 'X', `call ${i}`, () => new Promise<void>((resolve) => {
+        running++;
+        most = Math.max(most, running);
+        release.push(() => {
+          running--;
+          resolve();
+        });
+      })),
+    );
+    for (let i = 0; i < 5; i++) {
+      await flush();
+      release.shift()?.();
+    }
+    await Promise.all(calls);
+    expect(most).to.equal(2);
+  });
+
+  it('serves an urgent call before the queue', async function () {
+    const { w, clock } = writer({ burst: 1 });
+    const order: string[] = [];
+    void w.run('patch', 'X', 'first', async () => order.push('first'));
+    void w.run('patch', 'X', 'queued', async () => order.push('queued'));
+    void w.run('patch', 'X', 'pickup', async () => order.push('pickup'), { urgent: true });
+    await flush();
+    clock.increment(100);
+    await flush();
+    clock.increment(100);
+    await flush();
+    expect(order).to.deep.equal(['first', 'pickup', 'queued']);
+  });
+
+  it('retries 429, 5xx and connection errors with backoff, then succeeds', async function () {
+    const { w, clock } = writer({ qps: 1000, burst: 1000 });
+    const failures = [apiError(503), apiError(429), new Error('ECONNRESET')];
+    let attempts = 0;
+    const result = w.run('create', 'X', 'create X ns/a', async () => {
+      attempts++;
+      const f = failures.shift();
+      if (f) throw f;
+      return 'ok';
+    });
+    for (const wait of [100, 200, 400]) {
+      await flush();
+      clock.increment(wait);
+    }
+    expect(await result).to.equal('ok');
+    expect(attempts).to.equal(4);
+  });
+
+  it('gives up after maxRetries with a classified, retryable error naming the call', async function () {
+    const { w, clock } = writer({ qps: 1000, burst: 1000, maxRetries: 2 });
+    const result = w.run('patch', 'X', 'write status of ns/a', () => Promise.reject(apiError(500, 'etcd timeout')));
+    for (const wait of [100, 200]) {
+      await flush();
+      clock.increment(wait);
+    }
+    const err = (await result.catch((e: unknown) => e)) as OrchestratorError;
+    expect(err).to.be.instanceOf(OrchestratorError);
+    expect(err).to.include({ code: 'API_UNAVAILABLE', category: 'B', retryable: true, httpStatus: 500 });
+    expect(err.message).to.equal('write status of ns/a: the API server answered 500 (etcd timeout); retrying with backoff');
+  });
+
+  it('does not retry what can never succeed: 422, 409 and 404', async function () {
+    for (const [code, expected] of [[422, 'INVALID_OBJECT'], [409, 'STATUS_CONFLICT'], [404, 'GONE']] as const) {
+      const { w } = writer();
+      let attempts = 0;
+      const err = (await w.run('create', 'X', 'create X ns/a', () => {
+        attempts++;
+        return Promise.reject(apiError(code));
+      }).catch((e: unknown) => e)) as OrchestratorError;
+      expect(err.code, String(code)).to.equal(expected);
+      expect(attempts, String(code)).to.equal(1);
+    }
+  });
+});
+
+describe('the error catalog', function () {
+  it('classifies every answer into a code, a category and retryability', function () {
+    const cases: [unknown, keyof typeof ERROR_CODES][] = [
+      [new Error('fetch failed'), 'API_UNAVAILABLE'],
+      [apiError(429), 'API_UNAVAILABLE'],
+      [apiError(502), 'API_UNAVAILABLE'],
+      [apiError(401), 'FORBIDDEN'],
+      [apiError(403), 'FORBIDDEN'],
+      [apiError(404), 'GONE'],
+      [apiError(409), 'STATUS_CONFLICT'],
+      [apiError(400), 'INVALID_OBJECT'],
+      [apiError(422), 'INVALID_OBJECT'],
+    ];
+    for (const [err, code] of cases) {
+      const c = classify(err, 'call');
+      expect(c.code).to.equal(code);
+      expect(c.retryable).to.equal(ERROR_CODES[code].retryable);
+      expect(c.category).to.equal(ERROR_CODES[code].category);
+    }
+  });
+  it('says what to do about a refused call', function () {
+    expect(classify(apiError(403, 'forbidden: cannot patch'), 'patch ns/a').message).to.equal('patch ns/a: the API server answered 403 (forbidden: cannot patch); grant the orchestrator the verbs of config/rbac/role.yaml');
+  });
+  it('keeps an error that is already classified', function () {
+    const e = new OrchestratorError('CHILD_CONFLICT', 'x');
+    expect(classify(e, 'y')).to.equal(e);
+  });
+});
