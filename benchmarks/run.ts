@@ -9,10 +9,14 @@
 //   --out FILE              where to write the result JSON (default: a temp file; the ladder: results/)
 //   --qps Q --burst B --max-concurrent-writes C   the orchestrator's write limits (default 1000/1000/64)
 //   --timeout S             stop waiting for requests to finish after S seconds (the result says how many did)
+//   --skip-cleanup          leave the benchmark's namespace in place (only with a local control plane,
+//                           which is thrown away afterwards; deleting 10,000 requests takes minutes)
 //   --profile               run the orchestrator under node --cpu-prof; the result says where its CPU went
-//   --reuse-connections     experiment: one TLS connection pool per client in the orchestrator and the
-//                           simulator instead of one per API call (see lib/reuse-connections.ts)
-//   --only NAME,...         with --ladder: run only these steps
+//   --orchestrator-node-flags="F ..."   extra node flags for the orchestrator (note the "=": the value starts
+//                           with a dash), e.g. --orchestrator-node-flags=--max-old-space-size=256
+//                           (with --ladder the flag's value is appended to each run's name)
+//   --only NAME,...         with --ladder: run only these steps (a name also matches its prefix: "steady")
+//   --rate-for-steady R     with --ladder: the steady run's rate (default 70% of burst-1000-zero's N / drain)
 //   --report FILE...        regenerate the chart and summary from result JSON files, run nothing
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,8 +49,10 @@ const { values, positionals } = parseArgs({
     'create-concurrency': { type: 'string' },
     only: { type: 'string' },
     profile: { type: 'boolean' },
+    'skip-cleanup': { type: 'boolean' },
     timeout: { type: 'string' },
-    'reuse-connections': { type: 'boolean' },
+    'orchestrator-node-flags': { type: 'string' },
+    'rate-for-steady': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: true,
@@ -85,7 +91,8 @@ const common = {
   maxConcurrentWrites: num('max-concurrent-writes', values['max-concurrent-writes']),
   createConcurrency: num('create-concurrency', values['create-concurrency']),
   profile: values.profile ?? false,
-  reuseConnections: values['reuse-connections'] ?? false,
+  skipCleanup: (values['skip-cleanup'] ?? false) && !values.kubeconfig,
+  ...(values['orchestrator-node-flags'] ? { orchestratorNodeArgs: values['orchestrator-node-flags'].split(/\s+/).filter(Boolean) } : {}),
   ...(values.timeout ? { timeoutMs: num('timeout', values.timeout)! * 1000 } : {}),
 };
 
@@ -125,11 +132,13 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const day = new Date().toISOString().slice(0, 10);
   const results: BenchmarkResult[] = [];
+  const suffix = (common.orchestratorNodeArgs ?? []).map((f) => `-${f.replace(/^-+/, '').replace(/[^a-zA-Z0-9]+/g, '-')}`).join('');
   const run = async (options: Omit<BenchmarkOptions, 'kubeconfigPath'>): Promise<BenchmarkResult | undefined> => {
-    if (values.only && !values.only.split(',').includes(options.name ?? '')) return undefined;
+    const stepName = options.name ?? '';
+    if (values.only && !values.only.split(',').some((o) => stepName === o || stepName.startsWith(`${o}-`))) return undefined;
     const started = performance.now();
     try {
-      const result = await runBenchmark({ kubeconfigPath: kubeconfig, ...options, ...common, name: `${options.name}${common.reuseConnections ? '-reuse-connections' : ''}` });
+      const result = await runBenchmark({ kubeconfigPath: kubeconfig, ...options, ...common, name: `${options.name}${suffix}` });
       const file = join(resultsDir, `${day}-${result.name}.json`);
       writeFileSync(file, `${JSON.stringify(result, null, 1)}\n`);
       say(printable(result));
@@ -145,10 +154,12 @@ async function main(): Promise<void> {
   const burst1000 = await run({ name: 'burst-1000-zero', count: 1000, scenario: 'zero' });
   await run({ name: 'burst-10000-zero', count: 10_000, scenario: 'zero', timeoutMs: 20 * 60_000, cleanupTimeoutMs: 10 * 60_000 });
   await run({ name: 'burst-1000-realistic', count: 1000, scenario: 'realistic' });
-  // The steady run: 70% of the saturation rate (the burst's sustained throughput), with the
-  // simulated work stretched so that about 1,000 requests are in flight (Little's law).
-  const saturation = burst1000?.throughput.sustainedPerSecond ?? 20;
-  const rate = Math.max(1, Math.round(saturation * 0.7));
+  // The steady run: 70% of the saturation rate, with the simulated work stretched so that about
+  // 1,000 requests are in flight (Little's law). The saturation rate is what the 1,000 burst drains
+  // per second (N / drain): in a burst all requests finish together, so its "sustained" figure is the
+  // completion burst, not a rate the system can keep up.
+  const saturation = burst1000?.throughput.overallPerSecond ?? 10;
+  const rate = num('rate-for-steady', values['rate-for-steady']) ?? Math.max(1, Math.round(saturation * 0.7));
   const workSeconds = Math.max(5, 1000 / rate);
   const count = Math.round(rate * (workSeconds + 60));
   await run({ name: `steady-${rate}per-s-realistic`, count, rate, scenario: realisticFor(workSeconds), timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000 });

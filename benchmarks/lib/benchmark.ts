@@ -41,12 +41,15 @@ export interface BenchmarkOptions {
   timeoutMs?: number;
   /** How long to wait for the namespace to be deleted afterwards. */
   cleanupTimeoutMs?: number;
+  /** Leave the namespace in place afterwards (for a control plane that is thrown away anyway:
+   * deleting 10,000 requests and their 70,000 children takes minutes). Default false. */
+  skipCleanup?: boolean;
   /** Live counters on stderr. Default true. */
   progress?: boolean;
   log?: (line: string) => void;
-  /** Experiment: load lib/reuse-connections.ts into the orchestrator and the simulator (one TLS
-   * connection pool per client instead of one per API call). */
-  reuseConnections?: boolean;
+  /** Extra `node` flags for the orchestrator, e.g. `--max-old-space-size=256` (to see what its live
+   * set needs rather than what V8 lets it grow to). */
+  orchestratorNodeArgs?: string[];
   /** Run the orchestrator under `node --cpu-prof` and summarise where its CPU time went. */
   profile?: boolean;
   /** Where the processes' logs go. Default a fresh directory under the system's temp directory. */
@@ -76,7 +79,8 @@ export interface BenchmarkResult {
     burst: number;
     maxConcurrentWrites: number;
     createConcurrency: number;
-    reuseConnections: boolean;
+    /** Extra node flags of the orchestrator (absent in results before 2026-11-26 afternoon). */
+    orchestratorNodeArgs?: string[];
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
@@ -185,7 +189,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const burst = options.burst ?? 1000;
   const maxConcurrentWrites = options.maxConcurrentWrites ?? 64;
   const createConcurrency = options.createConcurrency ?? 32;
-  const name = options.name ?? `${options.rate ? `rate${options.rate}` : 'burst'}-${count}-${scenarioName}${options.reuseConnections ? '-reuse-connections' : ''}`;
+  const name = options.name ?? `${options.rate ? `rate${options.rate}` : 'burst'}-${count}-${scenarioName}`;
   const work = simulatedWorkMs(scenario);
   const timeoutMs = options.timeoutMs ?? 120_000 + work * 3 + count * 100 + (options.rate ? (count / options.rate) * 1000 : 0);
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-'));
@@ -207,10 +211,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const sampler: { timer?: NodeJS.Timeout } = {};
   try {
     await observer.start();
-    const reuse = options.reuseConnections ? ['--import', join(root, 'benchmarks/lib/reuse-connections.ts')] : [];
     [orchestrator, simulator] = await Promise.all([
-      startOrchestrator(options.kubeconfigPath, namespace, { qps, burst, maxConcurrentWrites }, join(logDir, `${name}-orchestrator.log`), [...reuse, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(logDir, 'profile')}`] : [])]),
-      startSimulatorProcess(options.kubeconfigPath, namespace, override, join(logDir, `${name}-simulator.log`), reuse),
+      startOrchestrator(options.kubeconfigPath, namespace, { qps, burst, maxConcurrentWrites }, join(logDir, `${name}-orchestrator.log`), [...(options.orchestratorNodeArgs ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(logDir, 'profile')}`] : [])]),
+      startSimulatorProcess(options.kubeconfigPath, namespace, override, join(logDir, `${name}-simulator.log`)),
     ]);
     const orch = new ProcWatcher(orchestrator.pid);
     const sim = new ProcWatcher(simulator.pid);
@@ -395,7 +398,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, platform: `${process.platform} ${process.arch}` },
       kubernetes: { version: version.gitVersion, local: !process.env.KUBECONFIG_TEST && apiServer.pid !== undefined },
       git: gitInfo(),
-      options: { count, rate: rate ?? null, scenario: scenarioName, scenarioOverride: override, qps, burst, maxConcurrentWrites, createConcurrency, reuseConnections: options.reuseConnections ?? false },
+      options: { count, rate: rate ?? null, scenario: scenarioName, scenarioOverride: override, qps, burst, maxConcurrentWrites, createConcurrency, orchestratorNodeArgs: options.orchestratorNodeArgs ?? [] },
       complete,
       counts: {
         requested: count,
@@ -450,7 +453,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     clearInterval(sampler.timer);
     observer.stop();
     await simulator?.stop();
-    await cleanup(kc, namespace, options.cleanupTimeoutMs ?? Math.max(60_000, count * 30), log);
+    if (!options.skipCleanup) await cleanup(kc, namespace, options.cleanupTimeoutMs ?? Math.max(60_000, count * 30), log);
     await orchestrator?.stop();
     if (result && options.profile) result.profile = summariseProfile(join(logDir, 'profile'));
   }

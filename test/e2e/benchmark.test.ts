@@ -79,6 +79,8 @@ describe('the load benchmark (quick mode)', function () {
     expect(json.machine.node).to.match(/^v\d+/);
     expect(json.kubernetes.version).to.match(/^v\d+\.\d+/);
     expect(json.options).to.include({ count: COUNT, scenario: 'zero' });
+    expect(json.options.orchestratorNodeArgs).to.deep.equal([]);
+    expect(json.options).to.not.have.property('reuseConnections'); // connection reuse is the product's default now
     const svg = renderChart([json]);
     expect(svg).to.match(/^<svg[\s\S]*<\/svg>\n$/);
     expect(svg).to.contain('e2e-quick');
