@@ -116,7 +116,7 @@ function escalationContent(ctx: EffectContext): NotificationContent {
 }
 
 /** "Kind/name" of the child that was working in `phase`, for escalations. */
-export function activeChildOf(observed: Observed, phase: Phase): string | undefined {
+function activeChildOf(observed: Observed, phase: Phase): string | undefined {
   const name = (o: { metadata?: { name?: string } } | undefined, kind: string): string | undefined => (o?.metadata?.name ? `${kind}/${o.metadata.name}` : undefined);
   switch (phase) {
     case 'Initializing':

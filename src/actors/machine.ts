@@ -5,10 +5,10 @@
 //    injected `applyEffects` actor, backing off after failures.
 // Only xstate and our own types are imported; the clock's "now" arrives with each event.
 import { and, assign, fromPromise, not, setup } from 'xstate';
-import type { RemediationRequest } from '../api/index.js';
+import { TERMINAL_PHASES, type RemediationRequest } from '../api/index.js';
 import { cancelAnnotated, hasFinalizer, missingRecordedChildren, nextEffects, type EffectBatch, type EffectContext, type EffectResult, type KubeEvent } from './effects.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
-import { PHASES, PHASE_TIMEOUT, type Phase } from './phases.js';
+import { PHASE_TIMEOUT, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
 import { effectiveTimeouts, enterPhase, ledgerFrom, nextDeadline, planSteps, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
 import { formatDuration } from '../util/duration.js';
@@ -31,9 +31,18 @@ export interface RemediationInput {
 }
 
 const ACTIVE: readonly Phase[] = ['Pending', 'Initializing', 'Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing'];
-const TERMINAL: readonly Phase[] = ['Completed', 'Failed', 'TimedOut', 'Cancelled'];
 
 const rrOf = (c: RemediationContext): RemediationRequest => c.observed.rr;
+
+/**
+ * The `hasEffects` guard and the invoke's input ask for the same batch of the same context (xstate
+ * replaces the context object on every assign), so it is computed once: it builds the whole status.
+ */
+const batches = new WeakMap<RemediationContext, EffectBatch | undefined>();
+function batchOf(context: RemediationContext): EffectBatch | undefined {
+  if (!batches.has(context)) batches.set(context, nextEffects(context));
+  return batches.get(context);
+}
 const childMessage = (o: { status?: { message?: string; reason?: string } } | undefined, fallback: string): string =>
   o?.status?.message ?? (o?.status?.reason ? `${fallback} (${o.status.reason})` : fallback);
 const analysisPhase = (c: RemediationContext): string | undefined => c.observed.analysis?.status?.phase;
@@ -93,7 +102,7 @@ export const remediationMachine = setup({
     beingDeleted: ({ context }) => rrOf(context).metadata?.deletionTimestamp !== undefined,
     releasing: ({ context }) => context.releasing,
     finalizerReleased: ({ context }) => !hasFinalizer(rrOf(context)),
-    hasEffects: ({ context }) => nextEffects(context) !== undefined,
+    hasEffects: ({ context }) => batchOf(context) !== undefined,
     terminalEffectError: ({ event }) => (event as { output?: EffectResult }).output?.terminal !== undefined,
   },
   actions: {
@@ -166,7 +175,7 @@ export const remediationMachine = setup({
         restoring: {
           always: [
             ...ACTIVE.map((phase) => ({ guard: { type: 'restoredAs' as const, params: { phase } }, target: `active.${phase}` })),
-            ...TERMINAL.map((phase) => ({ guard: { type: 'restoredAs' as const, params: { phase } }, target: phase })),
+            ...TERMINAL_PHASES.map((phase) => ({ guard: { type: 'restoredAs' as const, params: { phase } }, target: phase })),
             { guard: 'isNew', target: 'active.Pending', actions: { type: 'enter', params: { phase: 'Pending' as Phase } } },
           ],
         },
@@ -259,7 +268,7 @@ export const remediationMachine = setup({
         applying: {
           invoke: {
             src: 'applyEffects',
-            input: ({ context }) => nextEffects(context) as EffectBatch,
+            input: ({ context }) => batchOf(context) as EffectBatch,
             onDone: [
               { guard: 'terminalEffectError', target: 'idle', actions: ['recordResult', 'recordFault'] },
               { target: 'idle', actions: 'recordResult' },
@@ -293,4 +302,3 @@ function failedStepMessage(c: RemediationContext): string {
   return `Step ${step} failed${ke?.status?.message ? `: ${ke.status.message}` : '.'}`;
 }
 
-export { PHASES };

@@ -1,4 +1,4 @@
-import type { RemediationRequestStatus } from '../api/index.js';
+import { TERMINAL_PHASES, type RemediationRequestStatus } from '../api/index.js';
 
 export type Phase = NonNullable<RemediationRequestStatus['phase']>;
 export type TimeoutKey = 'global' | 'processing' | 'analyzing' | 'awaitingApproval' | 'workflowPlanning' | 'executing';
@@ -7,7 +7,7 @@ export type Timeouts = Record<TimeoutKey, number>;
 export const PHASES: readonly Phase[] = ['Pending', 'Initializing', 'Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing', 'Completed', 'Failed', 'TimedOut', 'Cancelled'];
 export const TIMEOUT_KEYS: readonly TimeoutKey[] = ['global', 'processing', 'analyzing', 'awaitingApproval', 'workflowPlanning', 'executing'];
 
-const TERMINAL: ReadonlySet<Phase> = new Set(['Completed', 'Failed', 'TimedOut', 'Cancelled']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_PHASES);
 export const isTerminal = (phase: Phase | undefined): boolean => phase !== undefined && TERMINAL.has(phase);
 
 /** The timeout that bounds each active phase; Pending and Initializing count as processing. */

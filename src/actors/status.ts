@@ -19,23 +19,12 @@ export interface Settings {
 }
 
 /** The fields the orchestrator decides at transitions; everything else in status is derived. */
-export interface Ledger {
-  phase?: Phase;
-  reason?: string;
-  message?: string;
-  startTime?: string;
-  phaseStartTime?: string;
-  completionTime?: string;
-  retentionExpiryTime?: string;
-  success?: boolean;
-  timeoutPhase?: string;
-  approval?: Status['approval'];
+export type Ledger = Pick<Status, 'phase' | 'reason' | 'message' | 'startTime' | 'phaseStartTime' | 'completionTime' | 'retentionExpiryTime' | 'success' | 'timeoutPhase' | 'approval'> & {
   phaseHistory: HistoryEntry[];
-}
+};
 
 /** RFC 3339 with milliseconds: deadlines are computed from these, so whole seconds would fire early. */
 const iso = (ms: number): string => new Date(ms).toISOString();
-export const isoTime = iso;
 
 export function ledgerFrom(status: Status | undefined): Ledger {
   const s = status ?? {};

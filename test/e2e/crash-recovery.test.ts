@@ -4,7 +4,7 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
-import { TERMINAL_PHASES, phaseOf } from '../support/load.js';
+import { isFinished } from '../support/load.js';
 import { startOrchestratorProcess } from '../support/orchestrator-process.js';
 
 /** Approval required and granted, three steps (a, then b; c independent): 10 writes of our own resources and more. */
@@ -39,7 +39,7 @@ describe('killing the orchestrator between any two writes', function () {
 
   const terminal = (name: string) => (items: Obj[]) => {
     const rr = items.find((o) => o.metadata.name === name);
-    return TERMINAL_PHASES.includes(phaseOf(rr) ?? '') ? rr : undefined;
+    return isFinished(rr) ? rr : undefined;
   };
 
   async function childrenOf(name: string): Promise<Record<string, Obj[]>> {

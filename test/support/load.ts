@@ -1,8 +1,9 @@
 // Helpers of the tests that push many requests: batching, the rate-limit check, "all finished".
 import type { Obj } from './kube.js';
 
-export const TERMINAL_PHASES: readonly string[] = ['Completed', 'Failed', 'TimedOut', 'Cancelled'];
+import { TERMINAL_PHASES } from '../../src/api/index.js';
 export const phaseOf = (o: Obj | undefined): string | undefined => (o?.status as { phase?: string } | undefined)?.phase;
+export const isFinished = (o: Obj | undefined): boolean => (TERMINAL_PHASES as readonly string[]).includes(phaseOf(o) ?? '');
 
 /** Runs `fn` over `items`, `size` at a time. */
 export async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -23,7 +24,7 @@ export function busiestSecond(times: readonly number[]): number {
 /** A waitUntil predicate: the finished requests, once `count` of them are finished. */
 export function allFinished(count: number): (items: Obj[]) => Obj[] | undefined {
   return (items) => {
-    const finished = items.filter((o) => TERMINAL_PHASES.includes(phaseOf(o) ?? ''));
+    const finished = items.filter(isFinished);
     return finished.length === count ? finished : undefined;
   };
 }
