@@ -14,7 +14,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
 const silent: SupervisorLog = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-const settings = { timeouts: { global: 3.6e6, processing: 9e5, analyzing: 9e5, awaitingApproval: 9e5, workflowPlanning: 9e5, executing: 1.8e6 }, retentionMs: 8.64e7, channels: ['slack'], historyLimit: 50 };
+const settings = { timeouts: { global: 3.6e6, processing: 9e5, analyzing: 9e5, awaitingApproval: 9e5, workflowPlanning: 9e5, executing: 1.8e6 }, retentionMs: 8.64e7, channels: ['slack'], historyLimit: 50, progressIntervalMs: 1000 };
 
 function request(i: number, phase: 'Processing' | 'Completed'): RemediationRequest {
   const t = new Date(Date.UTC(2026, 10, 26, 10)).toISOString();

@@ -3,6 +3,7 @@
 // `loadConfig` is pure: it reads nothing but its arguments, so tests and main.ts see the same rules.
 // Precedence is flag > environment variable > default. Every setting is declared once in SETTINGS;
 // the parser, `configHelp()` and docs/configuration.md all follow that table.
+import { EVENT_POLICIES, type EventPolicy } from './actors/effects.js';
 import type { BackoffPolicy } from './util/backoff.js';
 import { formatDuration, parseDuration } from './util/duration.js';
 
@@ -40,6 +41,20 @@ export interface Config {
   notifications: {
     /** ['slack']: channels written into every NotificationRequest we create. */
     channels: string[];
+  };
+  status: {
+    /**
+     * 1s: a step's progress alone (a step done, the next created) waits at most this long for a
+     * status write, so steps finishing close together share one; phase changes are written at once.
+     */
+    progressIntervalMs: number;
+  };
+  events: {
+    /**
+     * outcomes: Kubernetes Events cost the API server a write each; status.phaseHistory already
+     * records every transition, so by default only waits for approval, outcomes and warnings get one.
+     */
+    policy: EventPolicy;
   };
   api: {
     /** 50: steady write rate to the API server, so a storm queues instead of overloading it. */
@@ -121,6 +136,8 @@ export function defaultConfig(): Config {
     },
     retention: { afterCompletionMs: 86_400_000 },
     notifications: { channels: ['slack'] },
+    status: { progressIntervalMs: 1_000 },
+    events: { policy: 'outcomes' },
     api: {
       qps: 50,
       burst: 100,
@@ -171,7 +188,7 @@ export class ConfigError extends Error {
 // ---------------------------------------------------------------------------------------------
 // The settings table
 
-type Kind = 'string' | 'list' | 'duration' | 'number' | 'integer' | 'boolean' | 'address' | 'level';
+type Kind = 'string' | 'list' | 'duration' | 'number' | 'integer' | 'boolean' | 'address' | 'level' | 'choice';
 
 interface Setting {
   flag: string;
@@ -214,6 +231,8 @@ const SETTINGS: readonly Setting[] = [
   setting('timeout-executing', 'duration', 'Timeouts', '30m', (d) => dur(d.timeouts.executing), 'Executing phase timeout.'),
   setting('retention', 'duration', 'Retention', '24h', (d) => dur(d.retention.afterCompletionMs), 'How long a finished request is kept before it is deleted.'),
   setting('notification-channels', 'list', 'Notifications', 'slack,email', (d) => d.notifications.channels.join(','), 'Comma-separated channels of created NotificationRequests.'),
+  setting('status-progress-interval', 'duration', 'Status', '1s', (d) => dur(d.status.progressIntervalMs), 'Longest wait of step progress for a status write (phase changes are written at once).'),
+  setting('events', 'choice', 'Events', 'transitions', (d) => d.events.policy, `Kubernetes Events recorded: ${EVENT_POLICIES.join(', ')} (outcomes = approval waits, outcomes and warnings).`),
   setting('qps', 'number', 'API writes', '50', (d) => String(d.api.qps), 'Sustained API writes per second (token bucket rate).'),
   setting('burst', 'integer', 'API writes', '100', (d) => String(d.api.burst), 'API writes allowed in a burst (token bucket size, >= 1).'),
   setting('max-concurrent-writes', 'integer', 'API writes', '32', (d) => String(d.api.maxConcurrent), 'API writes in flight at once.'),
@@ -356,6 +375,12 @@ function parseLevel(r: Raw): LogLevel {
   return t as LogLevel;
 }
 
+function parseEventPolicy(r: Raw): EventPolicy {
+  const t = r.text.trim().toLowerCase();
+  if (!(EVENT_POLICIES as readonly string[]).includes(t)) fail(r, `is not one of ${EVENT_POLICIES.join(', ')}`);
+  return t as EventPolicy;
+}
+
 function parseAddress(r: Raw): { host: string; port: number } {
   const t = r.text.trim();
   const colon = t.lastIndexOf(':');
@@ -429,6 +454,8 @@ export function loadConfig(
     },
     retention: { afterCompletionMs: duration('retention', d.retention.afterCompletionMs) },
     notifications: { channels },
+    status: { progressIntervalMs: duration('status-progress-interval', d.status.progressIntervalMs) },
+    events: { policy: get('events', parseEventPolicy, d.events.policy) },
     api: {
       qps: get('qps', parsePositive, d.api.qps),
       burst: integer('burst', 1, d.api.burst),

@@ -21,8 +21,6 @@ export interface OrchestratorDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  /** Record Kubernetes Events at transitions (default true). */
-  events?: boolean;
   /** Told of every API call after its answer; main.ts uses it for fault injection in tests. */
   onApiRequest?: (verb: string, kind: string, code: string) => void;
 }
@@ -38,7 +36,7 @@ export interface Orchestrator {
 }
 
 export function settingsOf(config: Config): Settings {
-  return { timeouts: config.timeouts, retentionMs: config.retention.afterCompletionMs, channels: config.notifications.channels, historyLimit: config.actors.phaseHistoryLimit };
+  return { timeouts: config.timeouts, retentionMs: config.retention.afterCompletionMs, channels: config.notifications.channels, historyLimit: config.actors.phaseHistoryLimit, progressIntervalMs: config.status.progressIntervalMs };
 }
 
 export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
@@ -65,7 +63,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
       notificationCreated: (type) => metrics.notifications.inc({ type }),
       eventFailed: (err) => logger.debug({ err }, 'recording a Kubernetes Event failed'),
     },
-    deps.events ?? true,
+    config.events.policy,
   );
   const caches = new Caches({
     kubeConfig,

@@ -1,7 +1,7 @@
 // The runtime of one RemediationRequest: a coalescing mailbox in front of the machine, the
 // deadline timer on the injected clock, and the injected effect executor.
 import { createActor, fromPromise, type Actor } from 'xstate';
-import type { EffectBatch, EffectResult } from './effects.js';
+import { progressDueAt, type EffectBatch, type EffectResult } from './effects.js';
 import { remediationMachine, type RemediationContext } from './machine.js';
 import type { Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
@@ -156,9 +156,11 @@ export class RemediationActor {
     }
   }
 
-  /** Keeps one timer armed at the request's next deadline, computed from its status timestamps. */
+  /** Keeps one timer armed at the request's next deadline (from its status timestamps) or deferred progress write. */
   private arm(context: RemediationContext): void {
-    const deadline = nextDeadline(context.ledger, context.observed.rr, context.settings)?.at;
+    const progress = progressDueAt(context);
+    const timeout = nextDeadline(context.ledger, context.observed.rr, context.settings)?.at;
+    const deadline = progress !== undefined && progress > context.now && (timeout === undefined || progress < timeout) ? progress : timeout;
     if (deadline === this.armedFor) return;
     this.disarm();
     if (deadline === undefined) return;

@@ -20,6 +20,17 @@ export interface KubeEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  /** What an operator should see in `kubectl describe`: a wait for a person, an outcome, a warning. */
+  notable: boolean;
+}
+
+/** Which Events reach the API server: every phase transition, only the notable ones, or none. */
+export type EventPolicy = 'transitions' | 'outcomes' | 'none';
+export const EVENT_POLICIES: readonly EventPolicy[] = ['transitions', 'outcomes', 'none'];
+
+export function eventsToRecord(events: readonly KubeEvent[], policy: EventPolicy): KubeEvent[] {
+  if (policy === 'none') return [];
+  return policy === 'transitions' ? [...events] : events.filter((e) => e.notable);
 }
 
 export interface ChildRef {
@@ -69,7 +80,8 @@ export interface EffectContext {
   outbox: KubeEvent[];
   confirmedAbsent: readonly string[];
   abandoned: readonly string[];
-  lastWritten?: { status: Status; resourceVersion?: string };
+  /** Our last status write: what, on which resourceVersion, and when (context time). */
+  lastWritten?: { status: Status; resourceVersion?: string; at: number };
   releasing: boolean;
 }
 
@@ -259,6 +271,22 @@ function worthWriting(desired: Status, recorded: Status): boolean {
   return !sameJson(quiet(desired), quiet(recorded));
 }
 
+/** Executing goes on and only step progress changed (steps done, steps created): it can wait a little. */
+function progressOnly(desired: Status, recorded: Status): boolean {
+  if (desired.phase !== 'Executing' || recorded.phase !== 'Executing') return false;
+  const rest = ({ kubernetesExecutionRefs: _refs, stepsCompleted: _done, overallProgress: _progress, ...other }: Status): Status => other;
+  return sameJson(rest(desired), rest(recorded));
+}
+
+/**
+ * While Executing, step progress alone is written at most once per `progressIntervalMs` after our
+ * last status write, so steps that finish close together share one write. This is when it falls due.
+ */
+export function progressDueAt(ctx: Pick<EffectContext, 'ledger' | 'lastWritten' | 'settings'>): number | undefined {
+  if (ctx.ledger.phase !== 'Executing' || ctx.lastWritten === undefined) return undefined;
+  return ctx.lastWritten.at + ctx.settings.progressIntervalMs;
+}
+
 /** The next batch of writes, or undefined when the cluster already shows what the actor decided. */
 export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   const rr = ctx.observed.rr;
@@ -276,7 +304,9 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
   const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
   const unchangedSinceOurWrite = ctx.lastWritten !== undefined && ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion && sameJson(ctx.lastWritten.status, status);
-  if (worthWriting(status, rr.status ?? {}) && !unchangedSinceOurWrite) {
+  const due = progressDueAt(ctx);
+  const progressCanWait = due !== undefined && ctx.now < due && progressOnly(status, rr.status ?? {});
+  if (worthWriting(status, rr.status ?? {}) && !unchangedSinceOurWrite && !progressCanWait) {
     batch.status = { status, resourceVersion: rr.metadata?.resourceVersion };
   }
   if (batch.status || (!batch.addFinalizer && !batch.cancels.length)) batch.events = ctx.outbox;

@@ -8,7 +8,7 @@ import { and, assign, fromPromise, not, setup } from 'xstate';
 import { TERMINAL_PHASES, type RemediationRequest } from '../api/index.js';
 import { cancelAnnotated, hasFinalizer, missingRecordedChildren, nextEffects, type EffectBatch, type EffectContext, type EffectResult, type KubeEvent } from './effects.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
-import { PHASE_TIMEOUT, type Phase } from './phases.js';
+import { PHASE_TIMEOUT, isTerminal, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
 import { effectiveTimeouts, enterPhase, ledgerFrom, nextDeadline, planSteps, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
 import { formatDuration } from '../util/duration.js';
@@ -114,6 +114,7 @@ export const remediationMachine = setup({
         type: warning ? 'Warning' : 'Normal',
         reason: t.reason ?? `Phase${t.phase}`,
         message: `${from ?? 'New'} -> ${t.phase}${t.message ? `: ${t.message}` : ''}`.slice(0, 1024),
+        notable: warning || isTerminal(t.phase) || t.phase === 'AwaitingApproval',
       };
       return { ledger, outbox: [...context.outbox, event], fault: undefined };
     }),
@@ -143,7 +144,7 @@ export const remediationMachine = setup({
         confirmedAbsent: [...new Set([...context.confirmedAbsent, ...result.absent])],
         abandoned: [...context.abandoned, ...(result.abandoned ?? [])],
         outbox: context.outbox.slice(result.eventsSent),
-        lastWritten: writtenStatus ? { status: writtenStatus, resourceVersion: observed.rr.metadata?.resourceVersion } : context.lastWritten,
+        lastWritten: writtenStatus ? { status: writtenStatus, resourceVersion: observed.rr.metadata?.resourceVersion, at: context.now } : context.lastWritten,
       };
     }),
     recordFault: assign(({ event }) => ({ fault: (event as unknown as { output: EffectResult }).output.terminal })),

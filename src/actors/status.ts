@@ -16,6 +16,8 @@ export interface Settings {
   retentionMs: number;
   channels: string[];
   historyLimit: number;
+  /** How long step progress alone may wait for a status write (phase changes never wait). */
+  progressIntervalMs: number;
 }
 
 /** The fields the orchestrator decides at transitions; everything else in status is derived. */

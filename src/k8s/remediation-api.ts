@@ -4,12 +4,12 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, FINALIZER, KINDS, type ChildKindName, type KindName, type RemediationRequest } from '../api/index.js';
 import type { ChildCreate } from '../actors/children.js';
-import type { EffectBatch, EffectResult, KubeEvent, RequestRef } from '../actors/effects.js';
+import { eventsToRecord, type EffectBatch, type EffectResult, type EventPolicy, type KubeEvent, type RequestRef } from '../actors/effects.js';
 import type { ChildObject } from '../actors/observed.js';
 import type { Status } from '../actors/status.js';
 import type { Clock } from '../util/clock.js';
 import { OrchestratorError, classify } from './errors.js';
-import type { ApiWriter } from './writer.js';
+import type { ApiWriter, Lane } from './writer.js';
 
 export interface RemediationApiObserver {
   childCreated?(kind: ChildKindName, seconds: number): void;
@@ -32,6 +32,11 @@ function ownerUidOf(o: ChildObject): string | undefined {
   return controller?.uid ?? o.spec.remediationRequestRef?.uid;
 }
 
+/** The newest RemediationRequest a batch's writes returned. */
+function latestRequest(result: EffectResult): RemediationRequest | undefined {
+  return result.objects.findLast((o): o is RemediationRequest => o.kind === 'RemediationRequest');
+}
+
 /** A JSON merge patch of status: top-level fields we no longer want are sent as null. */
 function statusPatch(desired: Status, current: Status | undefined): Record<string, unknown> {
   const patch: Record<string, unknown> = { ...desired };
@@ -43,7 +48,7 @@ export class RemediationApi {
   private readonly objects: CustomObjectsApi;
   private readonly core: CoreV1Api;
 
-  constructor(kubeConfig: KubeConfig, private readonly writer: ApiWriter, private readonly clock: Clock, private readonly observer: RemediationApiObserver = {}, private readonly emitEvents = true) {
+  constructor(kubeConfig: KubeConfig, private readonly writer: ApiWriter, private readonly clock: Clock, private readonly observer: RemediationApiObserver = {}, private readonly eventPolicy: EventPolicy = 'outcomes') {
     this.objects = kubeConfig.makeApiClient(CustomObjectsApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
@@ -51,10 +56,11 @@ export class RemediationApi {
   apply = async (batch: EffectBatch): Promise<EffectResult> => {
     const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
     const { request } = batch;
-    // First sight of a request (finalizer, then Pending): ahead of any queue, so pickup stays fast.
-    const urgent = batch.addFinalizer === true;
-    if (batch.addFinalizer || batch.removeFinalizer) {
-      const rr = await this.setFinalizer(request, batch.observedMeta, batch.addFinalizer === true, urgent);
+    // First sight of a request (status Pending, then the finalizer): ahead of any queue, and the
+    // status first, so that pickup waits for one write, not two.
+    const lane: Lane = batch.addFinalizer === true ? 'urgent' : 'normal';
+    if (batch.removeFinalizer) {
+      const rr = await this.setFinalizer(request, batch.observedMeta, false, lane);
       if (rr) result.objects.push(rr);
       else return result;
     }
@@ -77,22 +83,29 @@ export class RemediationApi {
     }
     await Promise.all(batch.cancels.map((c) => this.requestCancel(request.namespace, c.kind, c.name).then((o) => o && result.objects.push(o))));
     if (batch.status) {
-      const rr = await this.writeStatus(request, batch.status.status, batch.status.resourceVersion, result.objects.find((o) => o.kind === 'RemediationRequest') as RemediationRequest | undefined, urgent);
+      const rr = await this.writeStatus(request, batch.status.status, batch.status.resourceVersion, latestRequest(result), lane);
       if (rr) {
         result.objects.push(rr);
         result.writtenStatus = batch.status.status;
       }
     }
-    if (batch.events.length) {
-      const rr = [...result.objects].reverse().find((o) => o.kind === 'RemediationRequest') as RemediationRequest | undefined;
-      result.eventsSent = await this.recordEvents(request, rr, batch.events);
+    if (batch.addFinalizer) {
+      const written = latestRequest(result);
+      const meta = written ? { finalizers: written.metadata?.finalizers ?? [], resourceVersion: written.metadata?.resourceVersion } : batch.observedMeta;
+      const rr = await this.setFinalizer(request, meta, true, lane);
+      if (rr) result.objects.push(rr);
+      else return result;
     }
+    // Events are best effort and nobody waits for them: they go out behind every other write.
+    const events = eventsToRecord(batch.events, this.eventPolicy);
+    if (events.length) void this.recordEvents(request, latestRequest(result), events);
+    result.eventsSent = batch.events.length;
     return result;
   };
 
-  private async read(kind: KindName, namespace: string, name: string, urgent = false): Promise<unknown> {
+  private async read(kind: KindName, namespace: string, name: string, lane: Lane = 'normal'): Promise<unknown> {
     try {
-      return await this.writer.run('get', KINDS[kind].kind, `get ${kind} ${namespace}/${name}`, () => this.objects.getNamespacedCustomObject({ ...coords(kind), namespace, name }), { urgent });
+      return await this.writer.run('get', KINDS[kind].kind, `get ${kind} ${namespace}/${name}`, () => this.objects.getNamespacedCustomObject({ ...coords(kind), namespace, name }), { lane });
     } catch (err) {
       if ((err as OrchestratorError).code === 'GONE') return undefined;
       throw err;
@@ -131,13 +144,13 @@ export class RemediationApi {
     }
   }
 
-  private async getRequest(request: RequestRef, urgent = false): Promise<RemediationRequest | undefined> {
-    const rr = (await this.read('RemediationRequest', request.namespace, request.name, urgent)) as RemediationRequest | undefined;
+  private async getRequest(request: RequestRef, lane: Lane = 'normal'): Promise<RemediationRequest | undefined> {
+    const rr = (await this.read('RemediationRequest', request.namespace, request.name, lane)) as RemediationRequest | undefined;
     return rr?.metadata?.uid === request.uid ? rr : undefined;
   }
 
   /** Adds or removes our finalizer with the observed resourceVersion as precondition; reads only after a conflict. */
-  private async setFinalizer(request: RequestRef, observed: EffectBatch['observedMeta'], present: boolean, urgent: boolean): Promise<RemediationRequest | undefined> {
+  private async setFinalizer(request: RequestRef, observed: EffectBatch['observedMeta'], present: boolean, lane: Lane): Promise<RemediationRequest | undefined> {
     let current: EffectBatch['observedMeta'] | undefined = observed;
     for (let attempt = 0; current; attempt++) {
       const finalizers = current.finalizers.filter((f) => f !== FINALIZER);
@@ -146,19 +159,19 @@ export class RemediationApi {
       try {
         return (await this.writer.run('patch', 'RemediationRequest', `${present ? 'add' : 'remove'} finalizer on ${request.namespace}/${request.name}`, () =>
           this.objects.patchNamespacedCustomObject({ ...coords('RemediationRequest'), namespace: request.namespace, name: request.name, body, fieldManager: COMPONENT }, mergePatch),
-        { urgent })) as RemediationRequest;
+        { lane })) as RemediationRequest;
       } catch (err) {
         const code = (err as OrchestratorError).code;
         if (code === 'GONE') return undefined;
         if (code !== 'STATUS_CONFLICT' || attempt >= MAX_CONFLICT_RETRIES) throw err;
-        const fresh = await this.getRequest(request, urgent);
+        const fresh = await this.getRequest(request, lane);
         current = fresh && { finalizers: fresh.metadata?.finalizers ?? [], resourceVersion: fresh.metadata?.resourceVersion };
       }
     }
     return undefined;
   }
 
-  private async writeStatus(request: RequestRef, status: Status, resourceVersion: string | undefined, fresher: RemediationRequest | undefined, urgent: boolean): Promise<RemediationRequest | undefined> {
+  private async writeStatus(request: RequestRef, status: Status, resourceVersion: string | undefined, fresher: RemediationRequest | undefined, lane: Lane): Promise<RemediationRequest | undefined> {
     let rv = fresher?.metadata?.resourceVersion ?? resourceVersion;
     let current: Status | undefined = (fresher ?? undefined)?.status;
     for (let attempt = 0; ; attempt++) {
@@ -166,7 +179,7 @@ export class RemediationApi {
       try {
         const rr = (await this.writer.run('patch', 'RemediationRequest', `write status of ${request.namespace}/${request.name}`, () =>
           this.objects.patchNamespacedCustomObjectStatus({ ...coords('RemediationRequest'), namespace: request.namespace, name: request.name, body, fieldManager: COMPONENT }, mergePatch),
-        { urgent })) as RemediationRequest;
+        { lane })) as RemediationRequest;
         this.observer.statusUpdate?.('success');
         return rr;
       } catch (err) {
@@ -177,7 +190,7 @@ export class RemediationApi {
           throw err;
         }
         this.observer.statusUpdate?.('conflict');
-        const fresh = await this.getRequest(request);
+        const fresh = await this.getRequest(request, lane);
         if (!fresh) return undefined;
         rv = fresh.metadata?.resourceVersion;
         current = fresh.status;
@@ -186,8 +199,7 @@ export class RemediationApi {
   }
 
   /** Kubernetes Events are best effort: a failure is counted and logged, never retried forever. */
-  private async recordEvents(request: RequestRef, rr: RemediationRequest | undefined, events: KubeEvent[]): Promise<number> {
-    if (!this.emitEvents) return events.length;
+  private async recordEvents(request: RequestRef, rr: RemediationRequest | undefined, events: KubeEvent[]): Promise<void> {
     const now = new Date(this.clock.now());
     await Promise.all(
       events.map((e) =>
@@ -209,11 +221,11 @@ export class RemediationApi {
                 reportingInstance: COMPONENT,
               },
             }),
+            { lane: 'background' },
           )
           .catch((err: unknown) => this.observer.eventFailed?.(classify(err, `event ${e.reason}`))),
       ),
     );
-    return events.length;
   }
 }
 

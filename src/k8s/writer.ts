@@ -14,6 +14,9 @@ export interface WriterOptions {
   clock: Clock;
 }
 
+/** urgent: the first write for a request just seen (pickup); background: writes nobody waits for. */
+export type Lane = 'urgent' | 'normal' | 'background';
+
 export interface WriterObserver {
   request?(verb: string, kind: string, code: string, seconds: number): void;
   queueDepth?(depth: number): void;
@@ -26,6 +29,8 @@ export class ApiWriter {
   private readonly waiting: (() => void)[] = [];
   /** Served before `waiting`: the first writes for a request just seen, so a storm never delays pickup. */
   private readonly urgent: (() => void)[] = [];
+  /** Served last: writes nobody waits for (Kubernetes Events). */
+  private readonly background: (() => void)[] = [];
   private tokenTimer: unknown;
   /** Start times of the calls issued, and what each was, for tests that check the rate limit. */
   readonly issued: number[] = [];
@@ -42,13 +47,13 @@ export class ApiWriter {
   }
 
   get queueDepth(): number {
-    return this.waiting.length + this.urgent.length;
+    return this.waiting.length + this.urgent.length + this.background.length;
   }
 
   /** Runs `call` under the rate limit, retrying transient failures; throws an OrchestratorError. */
-  async run<T>(verb: string, kind: string, what: string, call: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
+  async run<T>(verb: string, kind: string, what: string, call: () => Promise<T>, options: { lane?: Lane } = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      await this.acquire(options.urgent === true);
+      await this.acquire(options.lane ?? 'normal');
       const started = this.options.clock.now();
       if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
       try {
@@ -89,13 +94,13 @@ export class ApiWriter {
     if (this.recordIssued) this.issued.push(this.options.clock.now());
   }
 
-  private acquire(urgent: boolean): Promise<void> {
+  private acquire(lane: Lane): Promise<void> {
     if (this.queueDepth === 0 && this.canStart()) {
       this.start();
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      (urgent ? this.urgent : this.waiting).push(resolve);
+      (lane === 'urgent' ? this.urgent : lane === 'background' ? this.background : this.waiting).push(resolve);
       this.observer.queueDepth?.(this.queueDepth);
       this.pump();
     });
@@ -106,11 +111,11 @@ export class ApiWriter {
     this.pump();
   }
 
-  /** Starts queued calls (urgent first, each lane in arrival order) while tokens and slots allow. */
+  /** Starts queued calls (urgent, then normal, then background; each lane in arrival order) while tokens and slots allow. */
   private pump(): void {
     while (this.queueDepth > 0 && this.canStart()) {
       this.start();
-      (this.urgent.shift() ?? this.waiting.shift())!();
+      (this.urgent.shift() ?? this.waiting.shift() ?? this.background.shift())!();
     }
     this.observer.queueDepth?.(this.queueDepth);
     if (this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { CANCEL_ANNOTATION, KINDS } from '../../src/api/index.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { remediationRequest } from '../support/fixtures.js';
-import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { createNamespace, deleteNamespace, Objects, waitForEventReasons, type Obj } from '../support/kube.js';
 import { eventually } from '../support/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
@@ -38,6 +38,14 @@ describe('time and lifecycle', function () {
 
   const create = (name: string, spec: Record<string, unknown> = {}) => k.create('RemediationRequest', ns, remediationRequest(name, spec));
   const waitPhase = (name: string, phase: string, timeout = 30_000) => k.waitUntil('RemediationRequest', ns, inPhase(name, phase), timeout, `${name} reaches ${phase}`);
+
+  it('records one Event per phase transition with --events=transitions', async function () {
+    orchestrator = await startOrchestrator(kc, [ns], (c) => (c.events.policy = 'transitions'));
+    await create('chatty');
+    await waitPhase('chatty', 'Processing');
+    const reasons = await waitForEventReasons(kc, ns, 'chatty', ['PhasePending', 'PhaseInitializing', 'PhaseProcessing']);
+    expect(reasons).to.include.members(['PhasePending', 'PhaseInitializing', 'PhaseProcessing']);
+  });
 
   it('times out a stuck processing phase within a second of its deadline, escalates once and cancels the processing', async function () {
     orchestrator = await startOrchestrator(kc, [ns]);
@@ -135,7 +143,6 @@ describe('time and lifecycle', function () {
     expect(rp.spec?.cancelRequested, 'a finished child is left alone').to.equal(undefined);
     // A person asked for it: no escalation. Then the analysis turns Ready: still no workflow.
     await k.patchStatus('AIAnalysis', ns, 'cancel-me-aianalysis', { phase: 'Ready', investigationResult: { recommendations: [{ name: 'a', action: 'x' }] } });
-    const { waitForEventReasons } = await import('../support/kube.js');
     await waitForEventReasons(kc, ns, 'cancel-me', ['Cancelled']);
     expect(await k.list('WorkflowExecution', ns)).to.have.length(0);
     expect(await k.list('NotificationRequest', ns)).to.have.length(0);

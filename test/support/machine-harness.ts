@@ -13,6 +13,7 @@ export const testSettings: Settings = {
   retentionMs: 86_400_000,
   channels: ['slack'],
   historyLimit: 50,
+  progressIntervalMs: 1_000,
 };
 
 export function request(name = 'rr1', spec: Partial<RemediationRequest['spec']> = {}): RemediationRequest {

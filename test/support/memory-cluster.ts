@@ -44,12 +44,12 @@ export class MemoryCluster {
       throw new Error('simulated API outage');
     }
     const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
-    if (batch.addFinalizer || batch.removeFinalizer) {
-      const finalizers = batch.addFinalizer ? ['remediation.kubernaut.ai/finalizer'] : [];
-      this.rr = this.bump({ ...this.rr, metadata: { ...this.rr.metadata, finalizers } });
-      this.writes.push(batch.addFinalizer ? 'addFinalizer' : 'removeFinalizer');
+    const setFinalizer = (present: boolean): void => {
+      this.rr = this.bump({ ...this.rr, metadata: { ...this.rr.metadata, finalizers: present ? ['remediation.kubernaut.ai/finalizer'] : [] } });
+      this.writes.push(present ? 'addFinalizer' : 'removeFinalizer');
       result.objects.push(this.rr);
-    }
+    };
+    if (batch.removeFinalizer) setFinalizer(false);
     for (const c of batch.creates) {
       const existing = this.children.get(c.name);
       this.writes.push(`create ${c.kind} ${c.name}`);
@@ -86,6 +86,8 @@ export class MemoryCluster {
       result.objects.push(this.rr);
       result.writtenStatus = batch.status.status;
     }
+    // As RemediationApi does: on first sight the status goes first, so pickup waits for one write.
+    if (batch.addFinalizer) setFinalizer(true);
     this.events.push(...batch.events);
     result.eventsSent = batch.events.length;
     return result;

@@ -138,6 +138,20 @@ describe('the actor runtime (RemediationActor)', function () {
     expect(r.cluster.rr.status).to.include({ phase: 'TimedOut', timeoutPhase: 'Processing', message: 'Phase Processing exceeded its timeout of 20m.' });
   });
 
+  it('wakes by itself to write step progress that waited for the progress interval', async function () {
+    const r = runtime();
+    await r.started();
+    await r.childStatus('rr1-processing', { phase: 'Completed' });
+    await r.childStatus('rr1-aianalysis', ready());
+    await r.childStatus('rr1-workflow', planned([{ name: 'a' }, { name: 'b', dependsOn: ['a'] }]));
+    await r.childStatus('rr1-step-a', { phase: 'Completed' });
+    expect(r.cluster.names('KubernetesExecution')).to.deep.equal(['rr1-step-a', 'rr1-step-b']);
+    expect(r.cluster.rr.status?.stepsCompleted).to.equal(0);
+    r.clock.increment(testSettings.progressIntervalMs);
+    await flush();
+    expect(r.cluster.rr.status).to.include({ phase: 'Executing', stepsCompleted: 1 });
+  });
+
   it('calls onSettled once when the request is terminal and fully written', async function () {
     const r = runtime();
     await r.started();

@@ -43,6 +43,8 @@ describe('configuration', function () {
       });
       expect(c.server).to.deep.equal({ host: '0.0.0.0', port: 8080 });
       expect(c.log.level).to.equal('info');
+      expect(c.status.progressIntervalMs).to.equal(1_000);
+      expect(c.events.policy).to.equal('outcomes');
       expect(c.leaderElection).to.include({
         enabled: false,
         leaseName: 'remediation-orchestrator',
@@ -102,9 +104,13 @@ describe('configuration', function () {
           '--timeout-workflow-planning=4m',
           '--retention=1h30m',
           '--context=kind-dev',
+          '--status-progress-interval=5s',
+          '--events=Transitions',
         ],
         {},
       );
+      expect(c.status.progressIntervalMs).to.equal(5_000);
+      expect(c.events.policy).to.equal('transitions');
       expect(c.kube).to.deep.equal({ context: 'kind-dev', namespaces: ['team-a', 'team-b'] });
       expect(c.notifications.channels).to.deep.equal(['slack', 'email']);
       expect(c.server).to.deep.equal({ host: '0.0.0.0', port: 9090 });
@@ -142,6 +148,7 @@ describe('configuration', function () {
       [['--metrics-bind-address=:70000'], {}, '--metrics-bind-address', ':70000', /port 0-65535; write e\.g\. --metrics-bind-address=0\.0\.0\.0:8080/],
       [['--metrics-bind-address=8080'], {}, '--metrics-bind-address', '8080', /"8080" is not host:port; write e\.g\./],
       [['--log-level=loud'], {}, '--log-level', 'loud', /"loud" is not a log level \(trace, debug, info, warn, error, fatal\); write e\.g\. --log-level=debug/],
+      [['--events=some'], {}, '--events', 'some', /"some" is not one of transitions, outcomes, none; write e\.g\. --events=transitions/],
       [['--leader-elect=maybe'], {}, '--leader-elect', 'maybe', /"maybe" is not true or false; write e\.g\. --leader-elect=true/],
       [['--namespaces=Team_A'], {}, '--namespaces', 'Team_A', /not a namespace name.*; write e\.g\. --namespaces=team-a,team-b/],
       [['--notification-channels=,'], {}, '--notification-channels', ',', /lists no channel; write e\.g\./],

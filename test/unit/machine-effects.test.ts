@@ -1,7 +1,8 @@
 // The sync region: writes as data, coalesced per transition, retried with backoff after failures.
 import { expect } from 'chai';
 import { MemoryCluster } from '../support/memory-cluster.js';
-import { harness, request } from '../support/machine-harness.js';
+import { progressDueAt } from '../../src/actors/effects.js';
+import { harness, request, testSettings } from '../support/machine-harness.js';
 
 /** A cluster whose next `failures` batches are rejected, as during an API server outage. */
 function failing(failures: number): MemoryCluster {
@@ -24,7 +25,7 @@ describe('the remediation machine: effects', function () {
     expect(h.region('sync')).to.equal('idle');
     expect(h.context()).to.include({ attempts: 0, lastError: undefined });
     expect(h.status().phase).to.equal('Processing');
-    expect(h.cluster.writes.slice(0, 2)).to.deep.equal(['addFinalizer', 'status Pending']);
+    expect(h.cluster.writes.slice(0, 2)).to.deep.equal(['status Pending', 'addFinalizer']);
   });
 
   it('doubles the backoff after each consecutive failure and resends the same batch', async function () {
@@ -55,15 +56,15 @@ describe('the remediation machine: effects', function () {
     expect(h.cluster.writes.filter((w) => w === 'create RemediationProcessing rr1-processing')).to.have.length(1);
   });
 
-  it('writes exactly one status per transition for a 3-step run, children before the status that records them', async function () {
+  it('writes one status per phase for a 3-step run whose steps finish within the progress interval, children before the status that records them', async function () {
     const h = harness();
     await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]);
     await h.childStatus('rr1-step-a', { phase: 'Completed' });
     await h.childStatus('rr1-step-b', { phase: 'Completed' });
     await h.childStatus('rr1-step-c', { phase: 'Completed' });
     expect(h.cluster.writes).to.deep.equal([
-      'addFinalizer',
       'status Pending',
+      'addFinalizer',
       'create RemediationProcessing rr1-processing',
       'status Processing',
       'create AIAnalysis rr1-aianalysis',
@@ -74,8 +75,6 @@ describe('the remediation machine: effects', function () {
       'status Executing',
       'create KubernetesExecution rr1-step-b',
       'create KubernetesExecution rr1-step-c',
-      'status Executing',
-      'status Executing',
       'create NotificationRequest rr1-success',
       'status Completed',
     ]);
@@ -88,6 +87,39 @@ describe('the remediation machine: effects', function () {
       'PhaseExecuting',
       'Succeeded',
     ]);
+  });
+
+  it('writes step progress alone once the progress interval has passed since the last status write, not before', async function () {
+    const h = harness();
+    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['b'] }]);
+    const writes = h.cluster.writes.length;
+    await h.childStatus('rr1-step-a', { phase: 'Completed' });
+    expect(h.cluster.writes.slice(writes), 'the next step is created at once; its progress waits').to.deep.equal(['create KubernetesExecution rr1-step-b']);
+    expect(h.status().stepsCompleted).to.equal(0);
+    await h.advance(testSettings.progressIntervalMs - 1);
+    expect(h.cluster.writes.slice(writes)).to.have.length(1);
+    await h.advance(1);
+    expect(h.cluster.writes.slice(writes)).to.deep.equal(['create KubernetesExecution rr1-step-b', 'status Executing']);
+    expect(h.status()).to.include({ stepsCompleted: 1, overallProgress: 65 });
+    expect(h.status().kubernetesExecutionRefs?.map((r) => `${r.step}:${r.phase}`)).to.deep.equal(['a:Completed', 'b:Pending']);
+  });
+
+  it('writes a phase change at once, even within the progress interval', async function () {
+    const h = harness();
+    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }]);
+    await h.childStatus('rr1-step-a', { phase: 'Completed' });
+    await h.childStatus('rr1-step-b', { phase: 'Failed', message: 'rollout stuck' });
+    expect(h.status()).to.include({ phase: 'Failed', reason: 'StepFailed', stepsCompleted: 1, stepsFailed: 1 });
+  });
+
+  it('arms the actor for the deferred progress write, which a restarted actor makes at once', async function () {
+    const h = harness();
+    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }]);
+    await h.childStatus('rr1-step-a', { phase: 'Completed' });
+    expect(progressDueAt(h.context())).to.equal(h.clock.now() + testSettings.progressIntervalMs);
+    const restarted = harness(h.cluster.clone(), testSettings, h.clock.now());
+    await restarted.settle();
+    expect(restarted.status()).to.include({ stepsCompleted: 1 });
   });
 
   it('writes nothing when an observation changes nothing, nor for a step that only started running', async function () {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { harness, request } from '../support/machine-harness.js';
+import { harness, request, testSettings } from '../support/machine-harness.js';
 
 const plan = (steps: { name: string; dependsOn?: string[] }[]) => ({ phase: 'Planned', plan: { steps: steps.map((s) => ({ action: 'restart', dependsOn: [], ...s })) } });
 
@@ -7,7 +7,7 @@ describe('the remediation machine: the happy path', function () {
   it('records Pending with startTime and effectiveTimeouts, adds the finalizer, then creates the processing', async function () {
     const h = harness();
     await h.settle();
-    expect(h.cluster.writes.slice(0, 2)).to.deep.equal(['addFinalizer', 'status Pending']);
+    expect(h.cluster.writes.slice(0, 2)).to.deep.equal(['status Pending', 'addFinalizer']);
     await h.observe();
     expect(h.cluster.child('rr1-processing').spec.remediationRequestRef).to.deep.equal({ name: 'rr1', namespace: 'ns', uid: 'rr-uid' });
     expect(h.status().phase).to.equal('Processing');
@@ -40,11 +40,12 @@ describe('the remediation machine: the happy path', function () {
     expect(h.cluster.ofKind('KubernetesExecution').map((k) => k.metadata.name)).to.deep.equal(['rr1-step-a']);
     await h.childStatus('rr1-step-a', { phase: 'Completed' });
     expect(h.cluster.ofKind('KubernetesExecution').map((k) => k.metadata.name)).to.deep.equal(['rr1-step-a', 'rr1-step-b']);
+    await h.advance(testSettings.progressIntervalMs);
     expect(h.status()).to.include({ stepsTotal: 2, stepsCompleted: 1, stepsFailed: 0 });
     await h.childStatus('rr1-step-b', { phase: 'Completed' });
     expect(h.status()).to.include({ phase: 'Completed', reason: 'Succeeded', success: true, overallProgress: 100, stepsCompleted: 2 });
     expect(h.status().completionTime).to.be.a('string');
-    expect(h.status().retentionExpiryTime).to.equal('2026-11-27T10:00:00.000Z');
+    expect(h.status().retentionExpiryTime).to.equal('2026-11-27T10:00:01.000Z');
     expect(h.cluster.ofKind('NotificationRequest').map((n) => n.spec.type)).to.deep.equal(['approval', 'success']);
     expect(h.status().conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
     expect(h.cluster.events.map((e) => e.reason)).to.include.members(['PhasePending', 'PhaseAnalyzing', 'Succeeded']);

@@ -1,7 +1,7 @@
 // Every transition of shared/API.md "The phases", one test each, on the machine with a simulated clock.
 import { expect } from 'chai';
 import type { ChildKindName } from '../../src/api/index.js';
-import { approvalContext, approved, approving, harness, planned, ready, request, type Harness, type Reachable } from '../support/machine-harness.js';
+import { approvalContext, approved, approving, harness, planned, ready, request, testSettings, type Harness, type Reachable } from '../support/machine-harness.js';
 
 /** The request ended Failed with `reason` after `failedPhase`, with exactly one escalation. */
 function expectFailed(h: Harness, reason: string, failedPhase: string): void {
@@ -21,7 +21,7 @@ describe('the remediation machine: transitions of API.md', function () {
     it('goes Pending -> Initializing -> Processing, recording each phase in phaseHistory', async function () {
       const h = harness();
       await h.settle();
-      expect(h.cluster.writes).to.deep.equal(['addFinalizer', 'status Pending', 'create RemediationProcessing rr1-processing', 'status Processing']);
+      expect(h.cluster.writes).to.deep.equal(['status Pending', 'addFinalizer', 'create RemediationProcessing rr1-processing', 'status Processing']);
       expect(h.cluster.events.map((e) => e.message)).to.deep.equal(['New -> Pending', 'Pending -> Initializing', 'Initializing -> Processing']);
       expect(historyOf(h)).to.deep.equal(['Pending', 'Initializing', 'Processing']);
       expect(h.status().phaseHistory?.slice(0, 2).every((p) => p.exitedAt !== undefined)).to.equal(true);
@@ -220,12 +220,15 @@ describe('the remediation machine: transitions of API.md', function () {
       expect(stepRefs(h), 'a step starting to run is not worth a write of its own').to.deep.equal(['a:Pending']);
       await h.childStatus('rr1-step-a', { phase: 'Completed' });
       expect(h.cluster.names('KubernetesExecution')).to.deep.equal(['rr1-step-a', 'rr1-step-b', 'rr1-step-c']);
+      await h.advance(testSettings.progressIntervalMs);
       expect(tally(h)).to.deep.equal({ stepsTotal: 4, stepsCompleted: 1, stepsFailed: 0, overallProgress: 61 });
       await h.childStatus('rr1-step-b', { phase: 'Completed' });
       expect(h.cluster.names('KubernetesExecution')).to.not.include('rr1-step-d');
+      await h.advance(testSettings.progressIntervalMs);
       expect(tally(h)).to.deep.equal({ stepsTotal: 4, stepsCompleted: 2, stepsFailed: 0, overallProgress: 72 });
       await h.childStatus('rr1-step-c', { phase: 'Completed' });
       expect(h.cluster.names('KubernetesExecution')).to.include('rr1-step-d');
+      await h.advance(testSettings.progressIntervalMs);
       expect(tally(h)).to.deep.equal({ stepsTotal: 4, stepsCompleted: 3, stepsFailed: 0, overallProgress: 83 });
       expect(stepRefs(h)).to.deep.equal(['a:Completed', 'b:Completed', 'c:Completed', 'd:Pending']);
       expect(h.status().phase).to.equal('Executing');

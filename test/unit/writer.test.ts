@@ -62,13 +62,28 @@ describe('the API writer', function () {
     const order: string[] = [];
     void w.run('patch', 'X', 'first', async () => order.push('first'));
     void w.run('patch', 'X', 'queued', async () => order.push('queued'));
-    void w.run('patch', 'X', 'pickup', async () => order.push('pickup'), { urgent: true });
+    void w.run('patch', 'X', 'pickup', async () => order.push('pickup'), { lane: 'urgent' });
     await flush();
     clock.increment(100);
     await flush();
     clock.increment(100);
     await flush();
     expect(order).to.deep.equal(['first', 'pickup', 'queued']);
+  });
+
+  it('serves a background call (an Event) after every waiting write', async function () {
+    const { w, clock } = writer({ burst: 1 });
+    const order: string[] = [];
+    void w.run('patch', 'X', 'first', async () => order.push('first'));
+    void w.run('create', 'Event', 'event', async () => order.push('event'), { lane: 'background' });
+    void w.run('patch', 'X', 'status', async () => order.push('status'));
+    void w.run('patch', 'X', 'pickup', async () => order.push('pickup'), { lane: 'urgent' });
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      clock.increment(100);
+    }
+    await flush();
+    expect(order).to.deep.equal(['first', 'pickup', 'status', 'event']);
   });
 
   it('retries 429, 5xx and connection errors with backoff, then succeeds', async function () {
