@@ -1,9 +1,11 @@
 // A list-then-watch cache of one kind, with what client-node's own informer lacks: watch bookmarks,
 // relist after 410 Gone, restart with capped backoff and jitter after any error, paged lists,
-// indexes, and handlers that can never throw into the watch loop.
-import { CustomObjectsApi, Watch, type KubeConfig, type V1ObjectMeta } from '@kubernetes/client-node';
+// indexes, and handlers that can never throw into the watch loop. Lists and watches go through
+// KubeHttp, not client-node's CustomObjectsApi and Watch (see kube-http.ts for why).
+import type { KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { KubeHttp, type Query } from './kube-http.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -31,6 +33,13 @@ export interface InformerOptions<T> {
   labelSelector?: string;
   pageSize?: number;
   indexers?: Record<string, Indexer<T>>;
+  /** Applied to every listed and watched object before it is stored, indexed or handed to handlers. */
+  transform?: (object: T) => T;
+  /**
+   * A watch silent for this long is presumed dead and restarted. The server sends a bookmark about once
+   * a minute, so the default of 150 s tolerates one lost bookmark without cutting a healthy watch.
+   */
+  watchInactivityMs?: number;
   /** Told of every failure of the list or the watch, and of every handler that threw. */
   onError?: (error: unknown, context: { phase: 'list' | 'watch' | 'handler'; retryInMs?: number }) => void;
   /** Told when a list or a watch connection starts, for metrics. */
@@ -52,7 +61,7 @@ export class Informer<T extends KubeObject> {
   private readonly store = new Map<string, T>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly handlers: InformerHandler<T>[] = [];
-  private readonly api: CustomObjectsApi;
+  private readonly http: KubeHttp;
   private resourceVersion = '';
   private attempt = 0;
   private stopped = true;
@@ -63,7 +72,7 @@ export class Informer<T extends KubeObject> {
   hasSynced = false;
 
   constructor(private readonly options: InformerOptions<T>) {
-    this.api = options.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.http = new KubeHttp(options.kubeConfig);
     this.syncedOnce = new Promise((resolve) => (this.resolveSynced = resolve));
     for (const name of Object.keys(options.indexers ?? {})) this.indexes.set(name, new Map());
   }
@@ -150,23 +159,14 @@ export class Informer<T extends KubeObject> {
   }
 
   private async listAll(): Promise<ListResult<T>> {
-    const { group, version, plural, namespace } = this.options.resource;
     const items: T[] = [];
     let cont: string | undefined;
     let resourceVersion: string | undefined;
     do {
-      const page = {
-        group,
-        version,
-        plural,
-        labelSelector: this.options.labelSelector,
-        limit: this.options.pageSize ?? 500,
-        _continue: cont,
-      };
-      const result = (namespace
-        ? await this.api.listNamespacedCustomObject({ ...page, namespace })
-        : await this.api.listClusterCustomObject(page)) as ListResult<T>;
-      items.push(...result.items);
+      const query = { labelSelector: this.options.labelSelector, limit: this.options.pageSize ?? 500, continue: cont };
+      const result = await this.http.request<ListResult<T>>('GET', this.path(), { query });
+      // Per page, so that a relist never holds a whole kind untransformed.
+      for (const item of result.items) items.push(this.transformed(item));
       cont = result.metadata?.continue || undefined;
       resourceVersion = result.metadata?.resourceVersion;
     } while (cont);
@@ -191,35 +191,41 @@ export class Informer<T extends KubeObject> {
         this.watch();
       }
     };
-    const query: Record<string, string | number | boolean | undefined> = {
+    const query: Query = {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
       // The server closes the watch after this; a fresh one starts from the last resourceVersion.
       timeoutSeconds: 240 + Math.floor(Math.random() * 120),
     };
     if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
-    new Watch(this.options.kubeConfig)
-      .watch(this.path(), query, (type: string, object: T & { code?: number }) => {
+    const started = this.http.watch<T & { code?: number }>(
+      this.path(),
+      query,
+      (type, object) => {
         if (ended) return;
         if (type === 'ERROR') {
           const gone = object.code === 410;
-          this.request?.abort();
+          const abort = this.request;
           end(gone ? new GoneError('resourceVersion too old') : Object.assign(new Error(`watch error: ${JSON.stringify(object)}`), { code: object.code }));
+          abort?.abort();
           return;
         }
         this.attempt = 0;
         const rv = object.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
-        if (type === 'ADDED' || type === 'MODIFIED') this.upsert(object);
-        else if (type === 'DELETED') this.remove(object);
-      }, (err: unknown) => end(err ?? null))
-      .then(
-        (req) => {
-          if (ended || this.stopped) req.abort();
-          else this.request = req;
-        },
-        (err: unknown) => end(err ?? new Error('watch could not start')),
-      );
+        if (type === 'ADDED' || type === 'MODIFIED') this.upsert(this.transformed(object));
+        else if (type === 'DELETED') this.remove(this.transformed(object));
+      },
+      (err) => end(err),
+      { inactivityMs: this.options.watchInactivityMs ?? 150_000 },
+    );
+    started.then(
+      (req) => {
+        if (ended || this.stopped) req.abort();
+        else this.request = req;
+      },
+      (err: unknown) => end(err ?? new Error('watch could not start')),
+    );
   }
 
   /** Replaces the cache with a fresh list: deletes what is gone, reports what changed. */
@@ -232,6 +238,10 @@ export class Informer<T extends KubeObject> {
     for (const [key, old] of this.store) {
       if (!seen.has(key)) this.remove(old);
     }
+  }
+
+  private transformed(object: T): T {
+    return this.options.transform ? this.options.transform(object) : object;
   }
 
   private upsert(object: T): void {
