@@ -1,6 +1,6 @@
 // The shared informers of the six kinds, indexed so that a RemediationRequest's children are found
 // by its UID: the children's controller ownerReference, or spec.remediationRequestRef for the
-// NotificationRequests, which are not owned.
+// NotificationRequests, which are not owned. Each stores the projection of its objects (projection.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   API_VERSION,
@@ -17,6 +17,7 @@ import type { ChildObject, Observed } from '../actors/observed.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { Informer, type InformerEventType, type KubeObject } from './informer.js';
+import { projectAnalysis, projectExecution, projectNotification, projectProcessing, projectRequest, projectWorkflow } from './projection.js';
 
 export const OWNER_INDEX = 'owner';
 
@@ -41,10 +42,10 @@ export interface CachesOptions {
 export type RequestHandler = (type: InformerEventType, rr: RemediationRequest) => void;
 export type ChildHandler = (type: InformerEventType, kind: ChildKindName, child: ChildObject) => void;
 
-/** One informer per kind and watched namespace (or one per kind for all namespaces). */
+/** One informer per kind and watched namespace (or one per kind for all namespaces), storing projections. */
 class KindCache<T extends KubeObject> {
   readonly informers: Informer<T>[];
-  constructor(kind: keyof typeof KINDS, options: CachesOptions, indexed: boolean) {
+  constructor(kind: keyof typeof KINDS, options: CachesOptions, indexed: boolean, project: (object: T) => T) {
     const namespaces = options.namespaces.length ? options.namespaces : [undefined];
     this.informers = namespaces.map(
       (namespace) =>
@@ -55,6 +56,7 @@ class KindCache<T extends KubeObject> {
           backoff: options.backoff,
           pageSize: options.pageSize,
           indexers: indexed ? { [OWNER_INDEX]: (o) => { const uid = ownerUid(o); return uid ? [uid] : []; } } : undefined,
+          transform: project,
           onError: (error, ctx) => options.onError?.(kind, error, ctx.phase),
         }),
     );
@@ -88,12 +90,12 @@ export class Caches {
   private readonly children: [ChildKindName, KindCache<ChildObject>][];
 
   constructor(options: CachesOptions) {
-    this.requests = new KindCache('RemediationRequest', options, false);
-    this.processings = new KindCache('RemediationProcessing', options, true);
-    this.analyses = new KindCache('AIAnalysis', options, true);
-    this.workflows = new KindCache('WorkflowExecution', options, true);
-    this.executions = new KindCache('KubernetesExecution', options, true);
-    this.notifications = new KindCache('NotificationRequest', options, true);
+    this.requests = new KindCache('RemediationRequest', options, false, projectRequest);
+    this.processings = new KindCache('RemediationProcessing', options, true, projectProcessing);
+    this.analyses = new KindCache('AIAnalysis', options, true, projectAnalysis);
+    this.workflows = new KindCache('WorkflowExecution', options, true, projectWorkflow);
+    this.executions = new KindCache('KubernetesExecution', options, true, projectExecution);
+    this.notifications = new KindCache('NotificationRequest', options, true, projectNotification);
     this.children = [
       ['RemediationProcessing', this.processings],
       ['AIAnalysis', this.analyses],
