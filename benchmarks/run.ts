@@ -16,7 +16,8 @@
 //                           with a dash), e.g. --orchestrator-node-flags=--max-old-space-size=256
 //                           (with --ladder the flag's value is appended to each run's name)
 //   --only NAME,...         with --ladder: run only these steps (a name also matches its prefix: "steady")
-//   --rate-for-steady R     with --ladder: the steady run's rate (default 70% of burst-1000-zero's N / drain)
+//   --rate-for-steady R,... with --ladder: the steady run's rate, or several rates for one steady run each
+//                           (default 70% of burst-1000-zero's N / drain)
 //   --report FILE...        regenerate the chart and summary from result JSON files, run nothing
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,10 +160,12 @@ async function main(): Promise<void> {
   // per second (N / drain): in a burst all requests finish together, so its "sustained" figure is the
   // completion burst, not a rate the system can keep up.
   const saturation = burst1000?.throughput.overallPerSecond ?? 10;
-  const rate = num('rate-for-steady', values['rate-for-steady']) ?? Math.max(1, Math.round(saturation * 0.7));
-  const workSeconds = Math.max(5, 1000 / rate);
-  const count = Math.round(rate * (workSeconds + 60));
-  await run({ name: `steady-${rate}per-s-realistic`, count, rate, scenario: realisticFor(workSeconds), timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000 });
+  const given = values['rate-for-steady']?.split(',').map((r) => num('rate-for-steady', r.trim())!);
+  for (const rate of given ?? [Math.max(1, Math.round(saturation * 0.7))]) {
+    const workSeconds = Math.max(5, 1000 / rate);
+    const count = Math.round(rate * (workSeconds + 60));
+    await run({ name: `steady-${rate}per-s-realistic`, count, rate, scenario: realisticFor(workSeconds), timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000 });
+  }
   if (results.length > 0) writeReport(results, `${day}-ladder`);
 }
 
