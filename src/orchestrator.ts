@@ -1,14 +1,12 @@
 // buildOrchestrator(deps) wires caches, the API writer, the effect executor and the supervisor into
 // one Runnable: `start` lists and watches, then runs an actor per request; `stop` ends it all.
 // main.ts gives it the real client, logger and clock; tests give it the real control plane.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isTerminal } from './actors/phases.js';
 import type { Settings } from './actors/status.js';
-import { API_VERSION, KINDS } from './api/index.js';
 import type { Config } from './config.js';
 import { Caches, ownerUid } from './k8s/caches.js';
 import { withConnectionReuse } from './k8s/connection-reuse.js';
-import type { OrchestratorError } from './k8s/errors.js';
 import { RemediationApi } from './k8s/remediation-api.js';
 import { ApiWriter } from './k8s/writer.js';
 import type { Logger, Metrics } from './observability/index.js';
@@ -77,7 +75,6 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     },
     onEvent: (kind, type) => metrics.informerEvents.inc({ kind, type: type.toUpperCase() }),
   });
-  const objects = kubeConfig.makeApiClient(CustomObjectsApi);
   const supervisor = new Supervisor({
     clock,
     settings: settingsOf(config),
@@ -87,15 +84,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     recentlyFinishedSize: config.actors.recentlyFinishedCacheSize,
     view: (ref) => caches.view(ref.namespace, ref.name, ref.uid),
     applyEffects: api.apply,
-    deleteRequest: async (ref) => {
-      await writer
-        .run('delete', 'RemediationRequest', `delete expired ${ref.namespace}/${ref.name}`, () =>
-          objects.deleteNamespacedCustomObject({ group: KINDS.RemediationRequest.group, version: API_VERSION, plural: KINDS.RemediationRequest.plural, namespace: ref.namespace, name: ref.name, body: { preconditions: { uid: ref.uid }, propagationPolicy: 'Background' } }),
-        )
-        .catch((err: unknown) => {
-          if ((err as OrchestratorError).code !== 'GONE') throw err;
-        });
-    },
+    deleteRequest: api.deleteRequest,
     log: logger as unknown as SupervisorLog,
     observer: {
       mailbox: (delta) => metrics.mailboxDepth.inc(delta),

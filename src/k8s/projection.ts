@@ -9,6 +9,7 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import {
   CANCEL_ANNOTATION,
+  type KindName,
   type AIAnalysis,
   type KubernetesExecution,
   type NotificationRequest,
@@ -90,4 +91,20 @@ export function projectExecution(ke: KubernetesExecution): KubernetesExecution {
 /** Notifications are found by type. */
 export function projectNotification(nr: NotificationRequest): NotificationRequest {
   return envelope(nr, { ...childSpec(nr.spec), ...pick(nr.spec, ['type']) }) as NotificationRequest;
+}
+
+/** Each kind's projection. */
+export const PROJECTIONS: Record<KindName, (o: never) => Envelope> = {
+  RemediationRequest: projectRequest,
+  RemediationProcessing: projectProcessing,
+  AIAnalysis: projectAnalysis,
+  WorkflowExecution: projectWorkflow,
+  KubernetesExecution: projectExecution,
+  NotificationRequest: projectNotification,
+};
+
+/** The projection of an object of any of our kinds, by its `kind`; anything else as it is. */
+export function projectAny<T extends Envelope>(o: T): T {
+  const project = o.kind !== undefined && Object.hasOwn(PROJECTIONS, o.kind) ? PROJECTIONS[o.kind as KindName] : undefined;
+  return project ? (project(o as never) as T) : o;
 }

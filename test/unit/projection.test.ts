@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { CANCEL_ANNOTATION, type ChildKindName, type RemediationRequest } from '../../src/api/index.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
 import { ownerUid } from '../../src/k8s/caches.js';
-import { projectAnalysis, projectExecution, projectNotification, projectProcessing, projectRequest, projectWorkflow } from '../../src/k8s/projection.js';
+import { PROJECTIONS, projectAny, projectNotification, projectRequest } from '../../src/k8s/projection.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import { MINUTE, approved, approving, harness, planned, ready, request, type Harness } from '../support/machine-harness.js';
 
@@ -31,14 +31,7 @@ function asServed<T>(o: T): T {
   } as T;
 }
 
-const PROJECT: Record<'RemediationRequest' | ChildKindName, (o: never) => unknown> = {
-  RemediationRequest: projectRequest,
-  RemediationProcessing: projectProcessing,
-  AIAnalysis: projectAnalysis,
-  WorkflowExecution: projectWorkflow,
-  KubernetesExecution: projectExecution,
-  NotificationRequest: projectNotification,
-};
+const PROJECT = PROJECTIONS;
 const project = <T>(kind: keyof typeof PROJECT, o: T): T => PROJECT[kind](o as never) as T;
 
 /**
@@ -131,6 +124,12 @@ describe('projection: what the informer caches keep', function () {
       expect(project(kind, once), kind).to.deep.equal(once);
       expect(o, kind).to.deep.equal(copy);
     }
+  });
+
+  it('projectAny picks the projection by kind, and leaves other kinds whole (the answers of writes)', async function () {
+    for (const [kind, o] of await servedObjects()) expect(projectAny(o), kind).to.deep.equal(project(kind, o));
+    const event = asServed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, spec: { a: 1 } });
+    expect(projectAny(event)).to.equal(event);
   });
 
   it('keeps what an object has, adding nothing: a request without metadata or status stays so', function () {
