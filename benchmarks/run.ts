@@ -11,6 +11,7 @@
 //   --timeout S             stop waiting for requests to finish after S seconds (the result says how many did)
 //   --skip-cleanup          leave the benchmark's namespace in place (only with a local control plane,
 //                           which is thrown away afterwards; deleting 10,000 requests takes minutes)
+//   --from-source           run the orchestrator and simulator from src/ through tsx, not compiled to dist/
 //   --profile               run the orchestrator under node --cpu-prof; the result says where its CPU went
 //   --orchestrator-node-flags="F ..."   extra node flags for the orchestrator (note the "=": the value starts
 //                           with a dash), e.g. --orchestrator-node-flags=--max-old-space-size=256
@@ -50,6 +51,7 @@ const { values, positionals } = parseArgs({
     'create-concurrency': { type: 'string' },
     only: { type: 'string' },
     profile: { type: 'boolean' },
+    'from-source': { type: 'boolean' },
     'skip-cleanup': { type: 'boolean' },
     timeout: { type: 'string' },
     'orchestrator-node-flags': { type: 'string' },
@@ -92,6 +94,7 @@ const common = {
   maxConcurrentWrites: num('max-concurrent-writes', values['max-concurrent-writes']),
   createConcurrency: num('create-concurrency', values['create-concurrency']),
   profile: values.profile ?? false,
+  runFrom: values['from-source'] ? ('source' as const) : ('dist' as const),
   skipCleanup: (values['skip-cleanup'] ?? false) && !values.kubeconfig,
   ...(values['orchestrator-node-flags'] ? { orchestratorNodeArgs: values['orchestrator-node-flags'].split(/\s+/).filter(Boolean) } : {}),
   ...(values.timeout ? { timeoutMs: num('timeout', values.timeout)! * 1000 } : {}),

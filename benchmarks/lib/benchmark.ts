@@ -12,7 +12,7 @@ import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../../src/api/i
 import { apiCallsBetween, scrapeSamples, sum, type Sample } from './metrics.js';
 import { handoffs, Observer } from './observer.js';
 import { findDescendant, ProcWatcher } from './proc.js';
-import { startOrchestrator, startSimulatorProcess, type BenchProcess } from './processes.js';
+import { buildDist, startOrchestrator, startSimulatorProcess, type BenchProcess, type RunFrom } from './processes.js';
 import { summariseProfile, type ProfileSummary } from './profile.js';
 import { Progress } from './progress.js';
 import { resolveScenario, simulatedWorkMs } from './scenarios.js';
@@ -50,6 +50,8 @@ export interface BenchmarkOptions {
   /** Extra `node` flags for the orchestrator, e.g. `--max-old-space-size=256` (to see what its live
    * set needs rather than what V8 lets it grow to). */
   orchestratorNodeArgs?: string[];
+  /** `dist` (default): compile src/ first and run the processes from dist/, as deployed; `source`: through tsx. */
+  runFrom?: RunFrom;
   /** Run the orchestrator under `node --cpu-prof` and summarise where its CPU time went. */
   profile?: boolean;
   /** Where the processes' logs go. Default a fresh directory under the system's temp directory. */
@@ -81,6 +83,8 @@ export interface BenchmarkResult {
     createConcurrency: number;
     /** Extra node flags of the orchestrator (absent in results before 2026-11-26 afternoon). */
     orchestratorNodeArgs?: string[];
+    /** How the processes ran (absent in results before 2026-11-26 evening: they ran from source). */
+    runFrom?: RunFrom;
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
@@ -189,6 +193,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const burst = options.burst ?? 1000;
   const maxConcurrentWrites = options.maxConcurrentWrites ?? 64;
   const createConcurrency = options.createConcurrency ?? 32;
+  const runFrom = options.runFrom ?? 'dist';
   const name = options.name ?? `${options.rate ? `rate${options.rate}` : 'burst'}-${count}-${scenarioName}`;
   const work = simulatedWorkMs(scenario);
   const timeoutMs = options.timeoutMs ?? 120_000 + work * 3 + count * 100 + (options.rate ? (count / options.rate) * 1000 : 0);
@@ -211,9 +216,10 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const sampler: { timer?: NodeJS.Timeout } = {};
   try {
     await observer.start();
+    if (runFrom === 'dist') await buildDist();
     [orchestrator, simulator] = await Promise.all([
-      startOrchestrator(options.kubeconfigPath, namespace, { qps, burst, maxConcurrentWrites }, join(logDir, `${name}-orchestrator.log`), [...(options.orchestratorNodeArgs ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(logDir, 'profile')}`] : [])]),
-      startSimulatorProcess(options.kubeconfigPath, namespace, override, join(logDir, `${name}-simulator.log`)),
+      startOrchestrator(options.kubeconfigPath, namespace, { qps, burst, maxConcurrentWrites }, join(logDir, `${name}-orchestrator.log`), runFrom, [...(options.orchestratorNodeArgs ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(logDir, 'profile')}`] : [])]),
+      startSimulatorProcess(options.kubeconfigPath, namespace, override, join(logDir, `${name}-simulator.log`), runFrom),
     ]);
     const orch = new ProcWatcher(orchestrator.pid);
     const sim = new ProcWatcher(simulator.pid);
@@ -398,7 +404,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, platform: `${process.platform} ${process.arch}` },
       kubernetes: { version: version.gitVersion, local: !process.env.KUBECONFIG_TEST && apiServer.pid !== undefined },
       git: gitInfo(),
-      options: { count, rate: rate ?? null, scenario: scenarioName, scenarioOverride: override, qps, burst, maxConcurrentWrites, createConcurrency, orchestratorNodeArgs: options.orchestratorNodeArgs ?? [] },
+      options: { count, rate: rate ?? null, scenario: scenarioName, scenarioOverride: override, qps, burst, maxConcurrentWrites, createConcurrency, orchestratorNodeArgs: options.orchestratorNodeArgs ?? [], runFrom },
       complete,
       counts: {
         requested: count,

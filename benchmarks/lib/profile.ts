@@ -11,7 +11,7 @@ interface ProfileNode {
 
 export interface ProfileSummary {
   totalMs: number;
-  /** Self time by module: the package under node_modules, or the file under src/, or "(node)". */
+  /** Self time by module: the package under node_modules, or the file under src/ (dist/ when compiled), or "(node)". */
   byModule: { module: string; ms: number; share: number }[];
   byFunction: { fn: string; ms: number; share: number }[];
 }
@@ -20,7 +20,7 @@ function moduleOf(url: string, name: string): string {
   if (!url) return name.startsWith('(') ? name : '(native)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
-  const src = /\/(src\/.*|benchmarks\/.*)$/.exec(url);
+  const src = /\/((?:src|dist|benchmarks)\/.*)$/.exec(url);
   if (src) return src[1]!;
   if (url.startsWith('node:')) return url;
   return url.replace(/^file:\/\//, '');
