@@ -29,6 +29,8 @@ const plane = await startControlPlane({ installCrds: true, log: (l) => say(`  ${
 const kubectl = (...args: string[]): string => execFileSync(plane.binDir ? join(plane.binDir, 'kubectl') : 'kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { encoding: 'utf8' });
 const config = defaultConfig();
 config.kube.namespaces = ['default'];
+// Someone is watching: show each step as it finishes (production default: 10s).
+config.status.progressIntervalMs = 1_000;
 const orchestrator = buildOrchestrator({ kubeConfig: plane.kubeConfig, config, clock: systemClock, logger: createLogger({ level: 'warn' }), metrics: createMetrics() });
 const simulator = await startSimulator({ kubeConfig: plane.kubeConfig, namespaces: ['default'] });
 await orchestrator.start();

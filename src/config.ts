@@ -136,7 +136,7 @@ export function defaultConfig(): Config {
     },
     retention: { afterCompletionMs: 86_400_000 },
     notifications: { channels: ['slack'] },
-    status: { progressIntervalMs: 1_000 },
+    status: { progressIntervalMs: 10_000 },
     events: { policy: 'outcomes' },
     api: {
       qps: 50,
@@ -231,7 +231,7 @@ const SETTINGS: readonly Setting[] = [
   setting('timeout-executing', 'duration', 'Timeouts', '30m', (d) => dur(d.timeouts.executing), 'Executing phase timeout.'),
   setting('retention', 'duration', 'Retention', '24h', (d) => dur(d.retention.afterCompletionMs), 'How long a finished request is kept before it is deleted.'),
   setting('notification-channels', 'list', 'Notifications', 'slack,email', (d) => d.notifications.channels.join(','), 'Comma-separated channels of created NotificationRequests.'),
-  setting('status-progress-interval', 'duration', 'Status', '1s', (d) => dur(d.status.progressIntervalMs), 'Longest wait of step progress for a status write (phase changes are written at once).'),
+  setting('status-progress-interval', 'duration', 'Status', '10s', (d) => dur(d.status.progressIntervalMs), 'Longest wait of step progress for a status write (phase changes are written at once).'),
   setting('events', 'choice', 'Events', 'transitions', (d) => d.events.policy, `Kubernetes Events recorded: ${EVENT_POLICIES.join(', ')} (outcomes = approval waits, outcomes and warnings).`),
   setting('qps', 'number', 'API writes', '50', (d) => String(d.api.qps), 'Sustained API writes per second (token bucket rate).'),
   setting('burst', 'integer', 'API writes', '100', (d) => String(d.api.burst), 'API writes allowed in a burst (token bucket size, >= 1).'),

@@ -24,7 +24,8 @@ describe('the orchestrator drives a request through its phases', function () {
     kc = controlPlane().kubeConfig;
     k = new Objects(kc);
     ns = await createNamespace(kc, 'flow');
-    orchestrator = await startOrchestrator(kc, [ns]);
+    // The diamond test watches step progress one step at a time: not 10 s (the default) per step.
+    orchestrator = await startOrchestrator(kc, [ns], (c) => (c.status.progressIntervalMs = 1_000));
   });
   after(async function () {
     await orchestrator?.stop();

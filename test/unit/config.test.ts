@@ -43,7 +43,7 @@ describe('configuration', function () {
       });
       expect(c.server).to.deep.equal({ host: '0.0.0.0', port: 8080 });
       expect(c.log.level).to.equal('info');
-      expect(c.status.progressIntervalMs).to.equal(1_000);
+      expect(c.status.progressIntervalMs).to.equal(10_000);
       expect(c.events.policy).to.equal('outcomes');
       expect(c.leaderElection).to.include({
         enabled: false,
