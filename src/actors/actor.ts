@@ -3,7 +3,7 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { progressDueAt, type EffectBatch, type EffectResult } from './effects.js';
 import { remediationMachine, type RemediationContext } from './machine.js';
-import type { Observed } from './observed.js';
+import { addsNothing, type Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { nextDeadline, type Settings } from './status.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
@@ -127,6 +127,13 @@ export class RemediationActor {
     if (!observed) return;
     const deleted = [...this.deleted];
     this.deleted.clear();
+    // An echo of our own write decides nothing: skip the machine's whole evaluation.
+    try {
+      if (!deleted.length && addsNothing(this.context.observed, observed)) return;
+    } catch (err) {
+      this.crashed(err);
+      return;
+    }
     this.actor.send({ type: 'observed', observed, deleted, now: this.deps.clock.now() });
   }
 

@@ -78,6 +78,24 @@ export function mergeObserved(known: Observed | undefined, cached: Observed, del
   };
 }
 
+/**
+ * True when merging `cached` into `known` would bring nothing new: every object in it is one the
+ * actor already has, at the same or an older version. Most such views are the echoes of the actor's
+ * own writes, whose answers it already merged.
+ */
+export function addsNothing(known: Observed, cached: Observed): boolean {
+  const stale = (c: Versioned | undefined, k: Versioned | undefined): boolean => c === undefined || (k !== undefined && !isNewer(c, k));
+  const staleRecord = <T extends Versioned>(c: Partial<Record<string, T>>, k: Partial<Record<string, T>>): boolean => Object.keys(c).every((key) => stale(c[key], k[key]));
+  return (
+    stale(cached.rr, known.rr) &&
+    stale(cached.processing, known.processing) &&
+    stale(cached.analysis, known.analysis) &&
+    stale(cached.workflow, known.workflow) &&
+    staleRecord(cached.executions, known.executions) &&
+    staleRecord(cached.notifications, known.notifications)
+  );
+}
+
 /** Adds one object that a write returned. */
 export function withWritten(observed: Observed, object: ChildObject | RemediationRequest): Observed {
   switch (object.kind) {

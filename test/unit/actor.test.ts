@@ -202,6 +202,17 @@ describe('the actor runtime (RemediationActor)', function () {
     expect(r.actor.phase).to.equal('Processing');
   });
 
+  it('does not run the machine for a view that brings nothing new (the echo of its own write)', async function () {
+    const r = runtime();
+    await r.started();
+    const before = r.actor.context;
+    r.clock.increment(5_000);
+    await r.notify();
+    expect(r.actor.context, 'an unchanged view is not delivered').to.equal(before);
+    await r.childStatus('rr1-processing', { phase: 'Enriching' });
+    expect(r.actor.context.now, 'a changed child is').to.equal(r.clock.now());
+  });
+
   it('calls onCrashed when the machine throws, and ignores notify() afterwards', async function () {
     let broken = false;
     const r = runtime({ view: (c) => (broken ? ({ ...c.snapshot(), executions: null } as unknown as Observed) : c.snapshot()) });

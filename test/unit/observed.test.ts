@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isNewer, mergeObserved, withWritten, type Observed } from '../../src/actors/observed.js';
+import { addsNothing, isNewer, mergeObserved, withWritten, type Observed } from '../../src/actors/observed.js';
 import { request } from '../support/machine-harness.js';
 
 const v = (rv?: string) => ({ metadata: rv === undefined ? {} : { resourceVersion: rv } });
@@ -74,6 +74,33 @@ describe('observed: merging cache snapshots with what the actor wrote', function
       const merged = mergeObserved(observed(), observed({ executions: { a: ke('a', '3') }, notifications: { success: nr('success', '4') } }), new Set());
       expect(rvOf(merged.executions.a)).to.equal('3');
       expect(rvOf(merged.notifications.success)).to.equal('4');
+    });
+  });
+
+  describe('addsNothing', function () {
+    const known = observed({
+      processing: obj('RemediationProcessing', 'rr1-processing', '11'),
+      executions: { a: ke('a', '14') },
+      notifications: { success: nr('success', '15') },
+    });
+
+    it('is true for the echo of what the actor has, or an older or smaller view of it', function () {
+      expect(addsNothing(known, structuredClone(known))).to.equal(true);
+      expect(addsNothing(known, observed({ rr: rrAt('9') }))).to.equal(true);
+      expect(addsNothing(known, observed({ processing: obj('RemediationProcessing', 'rr1-processing', '3') }))).to.equal(true);
+    });
+
+    it('is false as soon as one object is newer or new, of any kind', function () {
+      const changed: Partial<Observed>[] = [
+        { rr: rrAt('12') },
+        { processing: obj('RemediationProcessing', 'rr1-processing', '16') },
+        { analysis: obj('AIAnalysis', 'rr1-aianalysis', '1') },
+        { workflow: obj('WorkflowExecution', 'rr1-workflow', '1') },
+        { executions: { a: ke('a', '14'), b: ke('b', '1') } },
+        { executions: { a: ke('a', '17') } },
+        { notifications: { success: nr('success', '18') } },
+      ];
+      for (const parts of changed) expect(addsNothing(known, { ...known, ...parts }), JSON.stringify(parts)).to.equal(false);
     });
   });
 
