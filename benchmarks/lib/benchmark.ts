@@ -88,6 +88,8 @@ export interface BenchmarkResult {
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
+  /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every 5 s). */
+  failure?: string;
   counts: { requested: number; created: number; createErrors: number; pickedUp: number; finished: number; completed: number; otherTerminal: number; handoffs: number; watchErrors: number };
   simulatedWorkMs: number;
   latencyMs: {
@@ -252,7 +254,20 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         });
       }
     };
-    sampler.timer = setInterval(() => sampleNow(), 250);
+    // The orchestrator's counters, kept fresh so that a run whose orchestrator dies still has them.
+    const { metricsPort } = orchestrator;
+    let latest = before;
+    let scraping = false;
+    let lastScrapeAt = 0;
+    sampler.timer = setInterval(() => {
+      sampleNow();
+      if (scraping || performance.now() - lastScrapeAt < 5000) return;
+      scraping = true;
+      lastScrapeAt = performance.now();
+      scrapeSamples(metricsPort)
+        .then((s) => (latest = s), () => undefined)
+        .finally(() => (scraping = false));
+    }, 250);
     const progress = new Progress(name, () => ({
       created,
       pickedUp: observer.pickedUp,
@@ -309,8 +324,13 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     const createsDone = performance.now();
 
     const deadline = t0 + timeoutMs;
+    let failure: string | undefined;
     while (observer.finished < count && performance.now() < deadline) {
-      if (orchestrator.exited()) throw new Error(`the orchestrator exited during the run:\n${orchestrator.tail()}`);
+      if (orchestrator.exited()) {
+        failure = `the orchestrator exited during the run: ${exitReason(orchestrator.tail())}`;
+        log(`bench ${name}: ${failure}\n${orchestrator.tail()}`);
+        break;
+      }
       await sleep(50);
     }
     sampleNow(true);
@@ -320,7 +340,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     if (!complete) log(`bench ${name}: only ${observer.finished} of ${count} requests finished within ${Math.round(timeoutMs / 1000)} s`);
     // Events and the last writes are issued right after the terminal status: let them land.
     await sleep(1000);
-    const after: Sample[] = await scrapeSamples(orchestrator.metricsPort);
+    const after: Sample[] = failure ? latest : await scrapeSamples(orchestrator.metricsPort);
 
     // Figures.
     const timings = names.map((n) => observer.requests.get(n)).filter((t) => t !== undefined);
@@ -406,6 +426,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       git: gitInfo(),
       options: { count, rate: rate ?? null, scenario: scenarioName, scenarioOverride: override, qps, burst, maxConcurrentWrites, createConcurrency, orchestratorNodeArgs: options.orchestratorNodeArgs ?? [], runFrom },
       complete,
+      ...(failure ? { failure } : {}),
       counts: {
         requested: count,
         created,
@@ -491,4 +512,10 @@ async function cleanup(kc: KubeConfig, namespace: string, timeoutMs: number, log
     }
     await sleep(500);
   }
+}
+
+/** The line of a dead process's output that says why: a fatal error, or else its last line. */
+function exitReason(tail: string): string {
+  const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /FATAL ERROR|out of memory|Error:/.test(l)) ?? lines.at(-1) ?? 'no output';
 }

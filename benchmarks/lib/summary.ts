@@ -17,7 +17,7 @@ export function summaryTable(results: BenchmarkResult[]): string {
   ];
   for (const r of results) {
     rows.push(
-      `| ${r.name} | ${r.options.count} | ${r.options.rate ?? 'burst'} | ${r.counts.completed}/${r.counts.finished}${r.complete ? '' : ' (incomplete)'} | ${d(r.latencyMs.pickup)} | ${d(r.latencyMs.handoff)} | ${d(r.latencyMs.overhead)} | ${r.throughput.drainSeconds ?? 'n/a'} | ${r.throughput.overallPerSecond ?? 'n/a'} | ${r.throughput.sustainedPerSecond ?? 'n/a'} | ${r.throughput.peakInFlight} | ${mb(r.orchestrator.peakRssBytes)} | ${r.orchestrator.cpuMsPerRemediation ?? 'n/a'} | ${r.apiServer.cpuMsPerRemediation ?? 'n/a'} | ${r.api.writesPerRemediation} (${r.api.targetWritesPerRemediation}) | ${r.api.eventWritesPerRemediation} | ${r.api.readsPerRemediation} |`,
+      `| ${r.name} | ${r.options.count} | ${r.options.rate ?? 'burst'} | ${r.counts.completed}/${r.counts.finished}${r.failure ? ' (crashed)' : r.complete ? '' : ' (incomplete)'} | ${d(r.latencyMs.pickup)} | ${d(r.latencyMs.handoff)} | ${d(r.latencyMs.overhead)} | ${r.throughput.drainSeconds ?? 'n/a'} | ${r.throughput.overallPerSecond ?? 'n/a'} | ${r.throughput.sustainedPerSecond ?? 'n/a'} | ${r.throughput.peakInFlight} | ${mb(r.orchestrator.peakRssBytes)} | ${r.orchestrator.cpuMsPerRemediation ?? 'n/a'} | ${r.apiServer.cpuMsPerRemediation ?? 'n/a'} | ${r.api.writesPerRemediation} (${r.api.targetWritesPerRemediation}) | ${r.api.eventWritesPerRemediation} | ${r.api.readsPerRemediation} |`,
     );
   }
   return rows.join('\n');
@@ -32,7 +32,7 @@ export function apiTable(results: BenchmarkResult[]): string {
 
 export function printable(r: BenchmarkResult): string {
   return [
-    `${r.name}: ${r.counts.completed} completed, ${r.counts.finished - r.counts.completed} otherwise terminal, of ${r.options.count}${r.complete ? '' : ' (INCOMPLETE)'}`,
+    `${r.name}: ${r.counts.completed} completed, ${r.counts.finished - r.counts.completed} otherwise terminal, of ${r.options.count}${r.complete ? '' : ' (INCOMPLETE)'}${r.failure ? `: ${r.failure}` : ''}`,
     `  pickup   ms p50/p95/p99/max  ${d(r.latencyMs.pickup)}`,
     `  hand-off ms p50/p95/p99/max  ${d(r.latencyMs.handoff)}  (${r.counts.handoffs} hand-offs)`,
     `  overhead ms p50/p95/p99/max  ${d(r.latencyMs.overhead)}  (end-to-end minus ${r.simulatedWorkMs} ms of simulated work)`,
