@@ -1,8 +1,8 @@
 // The runtime of one RemediationRequest: a coalescing mailbox in front of the machine, the
 // deadline timer on the injected clock, and the injected effect executor.
 import { createActor, fromPromise, type Actor } from 'xstate';
-import { progressDueAt, type EffectBatch, type EffectResult } from './effects.js';
-import { remediationMachine, type RemediationContext } from './machine.js';
+import { progressDueAt, type EffectBatch, type EffectResult, type RequestRef } from './effects.js';
+import { remediationMachine, type RemediationContext, type RemediationInput } from './machine.js';
 import { addsNothing, type Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { nextDeadline, type Settings } from './status.js';
@@ -22,15 +22,20 @@ export interface ActorObserver {
   mailbox?(delta: number): void;
 }
 
-export interface ActorDeps {
-  uid: string;
+/**
+ * What every actor of one supervisor shares: settings, clock, the executor and the callbacks that
+ * report to the supervisor. It is one object for all actors, so a live actor holds no closures of
+ * its own; each callback names the request it is about.
+ */
+export interface ActorHost {
   settings: Settings;
   clock: Clock;
   /** The request and its children as the caches have them now; undefined once the request is gone. */
-  view(): Observed | undefined;
+  view(ref: RequestRef): Observed | undefined;
   applyEffects(batch: EffectBatch): Promise<EffectResult>;
   retryBackoff: BackoffPolicy;
-  log: ActorLog;
+  /** The log of one request, asked for when there is something to log (not kept by the actor). */
+  logFor(ref: RequestRef): ActorLog;
   observer?: ActorObserver;
   /** The request is terminal and fully written: the actor may be passivated. */
   onSettled(uid: string, context: RemediationContext): void;
@@ -48,9 +53,9 @@ type RuntimeMachine = typeof remediationMachine;
  * heap and the CPU to build it. All actors of one supervisor share one executor and retry policy,
  * so they share one provided machine.
  */
-const provided = new WeakMap<ActorDeps['applyEffects'], Map<string, RuntimeMachine>>();
+const provided = new WeakMap<ActorHost['applyEffects'], Map<string, RuntimeMachine>>();
 
-function runtimeMachine(applyEffects: ActorDeps['applyEffects'], retryBackoff: BackoffPolicy): RuntimeMachine {
+function runtimeMachine(applyEffects: ActorHost['applyEffects'], retryBackoff: BackoffPolicy): RuntimeMachine {
   let byPolicy = provided.get(applyEffects);
   if (!byPolicy) provided.set(applyEffects, (byPolicy = new Map()));
   const key = `${retryBackoff.initialMs}/${retryBackoff.maxMs}/${retryBackoff.jitter}`;
@@ -65,27 +70,34 @@ function runtimeMachine(applyEffects: ActorDeps['applyEffects'], retryBackoff: B
   return machine;
 }
 
+/**
+ * Heap per live actor matters (10,000 requests in flight): an actor keeps no closures and no copies
+ * of its own. It shares the host, it is itself the observer of its xstate actor, its set of deleted
+ * children exists only while a delivery is pending, and it does not keep the view it started from.
+ */
 export class RemediationActor {
   private readonly actor: Actor<typeof remediationMachine>;
   private pending = false;
-  private deleted = new Set<string>();
+  private deleted: Set<string> | undefined;
   private deadlineTimer: unknown;
   private armedFor: number | undefined;
   private stopped = false;
   private settledReported = false;
   private lastPhase: Phase | undefined;
 
-  constructor(private readonly deps: ActorDeps, initial: Observed) {
-    this.actor = createActor(runtimeMachine(deps.applyEffects, deps.retryBackoff), {
-      input: { observed: initial, settings: deps.settings, now: deps.clock.now() },
-      clock: deps.clock,
-      id: deps.uid,
-    });
+  constructor(
+    private readonly host: ActorHost,
+    readonly ref: RequestRef,
+    initial: Observed,
+  ) {
+    const input: RemediationInput = { observed: initial, settings: host.settings, now: host.clock.now() };
+    this.actor = createActor(runtimeMachine(host.applyEffects, host.retryBackoff), { input, clock: host.clock, id: ref.uid });
+    // xstate keeps its options (input included) for the actor's life, but reads the input only to
+    // build the first context, just done: without this the first view of the request stays alive.
+    // (Assigned, not deleted: a delete would turn the object into a dictionary, 256 bytes more.)
+    (input as Partial<RemediationInput>).observed = undefined;
     this.lastPhase = initial.rr.status?.phase;
-    this.actor.subscribe({
-      next: (snapshot) => this.afterTransition(snapshot),
-      error: (err) => this.crashed(err),
-    });
+    this.actor.subscribe(this);
   }
 
   start(): void {
@@ -103,18 +115,19 @@ export class RemediationActor {
   /** Something about the request or a child changed; coalesced into one observation. */
   notify(deletedChild?: string): void {
     if (this.stopped) return;
-    if (deletedChild) this.deleted.add(deletedChild);
+    if (deletedChild) (this.deleted ??= new Set()).add(deletedChild);
     if (this.pending) return;
     this.pending = true;
-    this.deps.observer?.mailbox?.(1);
+    this.host.observer?.mailbox?.(1);
     queueMicrotask(() => this.deliver());
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.pending) this.deps.observer?.mailbox?.(-1);
+    if (this.pending) this.host.observer?.mailbox?.(-1);
     this.pending = false;
+    this.deleted = undefined;
     this.disarm();
     this.actor.stop();
   }
@@ -122,11 +135,11 @@ export class RemediationActor {
   private deliver(): void {
     if (!this.pending || this.stopped) return;
     this.pending = false;
-    this.deps.observer?.mailbox?.(-1);
-    const observed = this.deps.view();
+    this.host.observer?.mailbox?.(-1);
+    const observed = this.host.view(this.ref);
     if (!observed) return;
-    const deleted = [...this.deleted];
-    this.deleted.clear();
+    const deleted = this.deleted ? [...this.deleted] : [];
+    this.deleted = undefined;
     // An echo of our own write decides nothing: skip the machine's whole evaluation.
     try {
       if (!deleted.length && addsNothing(this.context.observed, observed)) return;
@@ -134,32 +147,33 @@ export class RemediationActor {
       this.crashed(err);
       return;
     }
-    this.actor.send({ type: 'observed', observed, deleted, now: this.deps.clock.now() });
+    this.actor.send({ type: 'observed', observed, deleted, now: this.host.clock.now() });
   }
 
-  private afterTransition(snapshot: Snapshot): void {
+  /** Observer of the xstate actor (not for callers): every snapshot it reaches. */
+  next(snapshot: Snapshot): void {
     if (this.stopped) return;
     const { context } = snapshot;
     const phase = context.ledger.phase;
     if (phase && phase !== this.lastPhase) {
       const entered = context.ledger.phaseHistory.at(-2)?.enteredAt;
-      this.deps.observer?.transition?.(this.lastPhase, phase, entered ? (context.now - Date.parse(entered)) / 1000 : undefined, context.ledger.reason, context.ledger.timeoutPhase);
-      this.deps.log.info({ from: this.lastPhase, to: phase, reason: context.ledger.reason }, `phase ${this.lastPhase ?? 'new'} -> ${phase}`);
+      this.host.observer?.transition?.(this.lastPhase, phase, entered ? (context.now - Date.parse(entered)) / 1000 : undefined, context.ledger.reason, context.ledger.timeoutPhase);
+      this.host.logFor(this.ref).info({ from: this.lastPhase, to: phase, reason: context.ledger.reason }, `phase ${this.lastPhase ?? 'new'} -> ${phase}`);
       this.lastPhase = phase;
     }
     if (context.lastError && (snapshot.value as { sync?: string }).sync === 'backoff') {
-      this.deps.log.warn({ attempts: context.attempts, error: context.lastError }, 'write failed; retrying with backoff');
+      this.host.logFor(this.ref).warn({ attempts: context.attempts, error: context.lastError }, 'write failed; retrying with backoff');
     }
     if ((snapshot.value as { phase?: string }).phase === 'Released') {
       this.stop();
-      this.deps.onReleased(this.deps.uid);
+      this.host.onReleased(this.ref.uid);
       return;
     }
     this.arm(context);
     const idle = (snapshot.value as { sync?: string }).sync === 'idle';
     if (idle && isTerminal(phase) && !context.releasing && !this.settledReported) {
       this.settledReported = true;
-      this.deps.onSettled(this.deps.uid, context);
+      this.host.onSettled(this.ref.uid, context);
     }
   }
 
@@ -172,23 +186,28 @@ export class RemediationActor {
     this.disarm();
     if (deadline === undefined) return;
     this.armedFor = deadline;
-    this.deadlineTimer = this.deps.clock.setTimeout(() => {
+    this.deadlineTimer = this.host.clock.setTimeout(() => {
       this.deadlineTimer = undefined;
       this.armedFor = undefined;
-      if (!this.stopped) this.actor.send({ type: 'tick', now: this.deps.clock.now() });
-    }, Math.max(0, deadline - this.deps.clock.now()));
+      if (!this.stopped) this.actor.send({ type: 'tick', now: this.host.clock.now() });
+    }, Math.max(0, deadline - this.host.clock.now()));
   }
 
   private disarm(): void {
-    if (this.deadlineTimer !== undefined) this.deps.clock.clearTimeout(this.deadlineTimer);
+    if (this.deadlineTimer !== undefined) this.host.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
     this.armedFor = undefined;
+  }
+
+  /** Observer of the xstate actor (not for callers): the machine threw. */
+  error(error: unknown): void {
+    this.crashed(error);
   }
 
   private crashed(error: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
     this.disarm();
-    this.deps.onCrashed(this.deps.uid, error);
+    this.host.onCrashed(this.ref.uid, error);
   }
 }

@@ -10,7 +10,7 @@ import { cancelAnnotated, hasFinalizer, missingRecordedChildren, nextEffects, ty
 import { mergeObserved, withWritten, type Observed } from './observed.js';
 import { PHASE_TIMEOUT, isTerminal, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
-import { effectiveTimeouts, enterPhase, ledgerFrom, nextDeadline, planSteps, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
+import { effectiveTimeouts, enterPhase, ledgerFrom, nextDeadline, planSteps, sameJson, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
 import { formatDuration } from '../util/duration.js';
 import { targetingProblem } from './validation.js';
 
@@ -31,6 +31,9 @@ export interface RemediationInput {
 }
 
 const ACTIVE: readonly Phase[] = ['Pending', 'Initializing', 'Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing'];
+
+/** The empty list every context starts with: lists are replaced, never changed, so one serves all. */
+const NONE: readonly string[] = Object.freeze([]);
 
 const rrOf = (c: RemediationContext): RemediationRequest => c.observed.rr;
 
@@ -126,7 +129,7 @@ export const remediationMachine = setup({
       if (event.type === 'observed') {
         const deleted = new Set(event.deleted);
         const observed = mergeObserved(context.observed, event.observed, deleted);
-        const confirmedAbsent = [...new Set([...context.confirmedAbsent, ...event.deleted])];
+        const confirmedAbsent = event.deleted.length ? [...new Set([...context.confirmedAbsent, ...event.deleted])] : context.confirmedAbsent;
         return { observed, now: Math.max(context.now, event.now), confirmedAbsent };
       }
       return { now: Math.max(context.now, event.now) };
@@ -136,15 +139,14 @@ export const remediationMachine = setup({
       const result = (event as unknown as { output: EffectResult }).output;
       let observed = context.observed;
       for (const o of result.objects) observed = withWritten(observed, o);
-      const writtenStatus: Status | undefined = result.writtenStatus;
       return {
         observed,
         attempts: 0,
         lastError: undefined,
-        confirmedAbsent: [...new Set([...context.confirmedAbsent, ...result.absent])],
-        abandoned: [...context.abandoned, ...(result.abandoned ?? [])],
-        outbox: context.outbox.slice(result.eventsSent),
-        lastWritten: writtenStatus ? { status: writtenStatus, resourceVersion: observed.rr.metadata?.resourceVersion, at: context.now } : context.lastWritten,
+        confirmedAbsent: result.absent.length ? [...new Set([...context.confirmedAbsent, ...result.absent])] : context.confirmedAbsent,
+        abandoned: result.abandoned?.length ? [...context.abandoned, ...result.abandoned] : context.abandoned,
+        outbox: result.eventsSent ? context.outbox.slice(result.eventsSent) : context.outbox,
+        lastWritten: result.writtenStatus ? { status: sharedStatus(result.writtenStatus, observed.rr), resourceVersion: observed.rr.metadata?.resourceVersion, at: context.now } : context.lastWritten,
       };
     }),
     recordFault: assign(({ event }) => ({ fault: (event as unknown as { output: EffectResult }).output.terminal })),
@@ -159,8 +161,8 @@ export const remediationMachine = setup({
     observed: input.observed,
     ledger: ledgerFrom(input.observed.rr.status),
     outbox: [],
-    confirmedAbsent: [],
-    abandoned: [],
+    confirmedAbsent: NONE,
+    abandoned: NONE,
     releasing: false,
     attempts: 0,
   }),
@@ -284,6 +286,14 @@ export const remediationMachine = setup({
     },
   },
 });
+
+/**
+ * The status we wrote, as kept until the next write: when the API server answered with the same
+ * status (the usual case), the answer's own object, so that an actor keeps one copy, not two.
+ */
+function sharedStatus(written: Status, rr: RemediationRequest): Status {
+  return rr.status !== undefined && sameJson(written, rr.status) ? rr.status : written;
+}
 
 function formatLimit(c: RemediationContext, kind: 'phase' | 'global'): string {
   const timeouts = effectiveTimeouts(rrOf(c), c.settings.timeouts);

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { RemediationActor, type ActorLog, type ActorObserver } from '../actors/actor.js';
+import { RemediationActor, type ActorHost, type ActorLog, type ActorObserver } from '../actors/actor.js';
 import { requestRef, type EffectBatch, type EffectResult, type RequestRef } from '../actors/effects.js';
 import type { RemediationContext } from '../actors/machine.js';
 import type { Observed } from '../actors/observed.js';
@@ -55,9 +55,31 @@ export class Supervisor {
   private retentionTimer: unknown;
   private retentionArmedAt: number | undefined;
   private running = false;
+  /** One host for all actors: an actor holds no callbacks of its own. */
+  private readonly host: ActorHost;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.finished = new LRUCache({ max: Math.max(1, deps.recentlyFinishedSize) });
+    const observer = deps.observer;
+    this.host = {
+      settings: deps.settings,
+      clock: deps.clock,
+      view: (ref) => deps.view(ref),
+      applyEffects: deps.applyEffects,
+      retryBackoff: deps.retryBackoff,
+      logFor: (ref) => this.logFor(ref),
+      observer: {
+        mailbox: (d) => observer?.mailbox?.(d),
+        transition: (from, to, seconds, reason, timeoutPhase) => this.transitioned(from, to, seconds, reason, timeoutPhase),
+      },
+      onSettled: (uid, context) => this.passivate(uid, context),
+      onReleased: (uid) => this.released(uid),
+      onCrashed: (uid, error) => this.crashed(uid, error),
+    };
+  }
+
+  private logFor(ref: RequestRef): SupervisorLog {
+    return this.deps.log.child({ namespace: ref.namespace, name: ref.name, uid: ref.uid });
   }
 
   start(existing: readonly RemediationRequest[]): void {
@@ -114,27 +136,8 @@ export class Supervisor {
   private spawn(ref: RequestRef): void {
     const observed = this.deps.view(ref);
     if (!observed) return;
-    const log = this.deps.log.child({ namespace: ref.namespace, name: ref.name, uid: ref.uid });
     const phase = observed.rr.status?.phase;
-    const actor = new RemediationActor(
-      {
-        uid: ref.uid,
-        settings: this.deps.settings,
-        clock: this.deps.clock,
-        view: () => this.deps.view(ref),
-        applyEffects: this.deps.applyEffects,
-        retryBackoff: this.deps.retryBackoff,
-        log,
-        observer: {
-          mailbox: (d) => this.deps.observer?.mailbox?.(d),
-          transition: (from, to, seconds, reason, timeoutPhase) => this.transitioned(from, to, seconds, reason, timeoutPhase),
-        },
-        onSettled: (uid, context) => this.passivate(uid, context),
-        onReleased: (uid) => this.released(uid),
-        onCrashed: (uid, error) => this.crashed(uid, error, log),
-      },
-      observed,
-    );
+    const actor = new RemediationActor(this.host, ref, observed);
     this.actors.set(ref.uid, actor);
     this.refs.set(ref.uid, ref);
     this.retention.delete(ref.uid);
@@ -196,13 +199,14 @@ export class Supervisor {
     this.report();
   }
 
-  private crashed(uid: string, error: unknown, log: SupervisorLog): void {
+  private crashed(uid: string, error: unknown): void {
     const phase = this.actors.get(uid)?.phase;
     this.actors.delete(uid);
     if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, -1);
     const ref = this.refs.get(uid);
     const attempt = this.restarts.get(uid) ?? 0;
     if (!ref || !this.running) return;
+    const log = this.logFor(ref);
     if (attempt >= this.deps.maxRestarts) {
       log.error({ err: error, restarts: attempt }, 'actor crashed too often; it stays stopped until the request changes');
       this.restarts.delete(uid);
@@ -238,7 +242,7 @@ export class Supervisor {
     if (!this.running) return;
     for (const { ref } of this.retention.takeDue(this.deps.clock.now())) {
       this.deps.deleteRequest(ref).catch((err: unknown) => {
-        this.deps.log.child({ namespace: ref.namespace, name: ref.name, uid: ref.uid }).warn({ err }, 'deleting an expired request failed; retrying later');
+        this.logFor(ref).warn({ err }, 'deleting an expired request failed; retrying later');
         this.retention.set(ref.uid, this.deps.clock.now() + backoffDelay(this.deps.retryBackoff, 3), ref);
         this.armRetention();
       });

@@ -81,7 +81,8 @@ export class MemoryCluster {
       result.objects.push(found.object as unknown as ChildObject);
     }
     if (batch.status) {
-      this.rr = this.bump({ ...this.rr, status: batch.status.status });
+      // The API server answers with its own copy of what it stored (parsed JSON), never our object.
+      this.rr = this.bump({ ...this.rr, status: JSON.parse(JSON.stringify(batch.status.status)) as typeof batch.status.status });
       this.writes.push(`status ${batch.status.status.phase}`);
       result.objects.push(this.rr);
       result.writtenStatus = batch.status.status;

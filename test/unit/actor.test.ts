@@ -1,7 +1,7 @@
 // The actor runtime (RemediationActor) with a simulated clock, a fake view() and a MemoryCluster.
 import { expect } from 'chai';
 import { SimulatedClock } from 'xstate';
-import { RemediationActor, type ActorDeps } from '../../src/actors/actor.js';
+import { RemediationActor, type ActorHost, type ActorLog } from '../../src/actors/actor.js';
 import type { Observed } from '../../src/actors/observed.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import { MINUTE, T0, flush, planned, ready, request, testSettings } from '../support/machine-harness.js';
@@ -24,18 +24,20 @@ function runtime(options: RuntimeOptions = {}) {
     mailbox: [] as number[],
     transitions: [] as string[],
     warnings: [] as string[],
+    refs: [] as string[],
   };
-  const deps: ActorDeps = {
-    uid: 'rr-uid',
+  const log: ActorLog = { debug: () => {}, info: () => {}, warn: (_o, msg) => calls.warnings.push(msg), error: () => {} };
+  const host: ActorHost = {
     settings: testSettings,
     clock,
-    view: () => {
+    view: (ref) => {
       calls.views++;
+      calls.refs.push(ref.uid);
       return options.view ? options.view(cluster) : cluster.snapshot();
     },
     applyEffects: cluster.apply,
     retryBackoff: { initialMs: 100, maxMs: 1_000, jitter: 0 },
-    log: { debug: () => {}, info: () => {}, warn: (_o, msg) => calls.warnings.push(msg), error: () => {} },
+    logFor: () => log,
     observer: {
       mailbox: (d) => calls.mailbox.push(d),
       transition: (from, to, seconds, reason) => calls.transitions.push(`${from ?? 'new'}->${to} ${seconds ?? '-'}s ${reason ?? ''}`.trim()),
@@ -44,7 +46,7 @@ function runtime(options: RuntimeOptions = {}) {
     onReleased: (uid) => calls.released.push(uid),
     onCrashed: (_uid, err) => calls.crashed.push(err),
   };
-  const actor = new RemediationActor(deps, cluster.snapshot());
+  const actor = new RemediationActor(host, { namespace: 'ns', name: 'rr1', uid: 'rr-uid' }, cluster.snapshot());
   const r = {
     cluster,
     clock,
@@ -89,6 +91,22 @@ describe('the actor runtime (RemediationActor)', function () {
     expect(r.calls.views).to.equal(views + 1);
     expect(r.calls.mailbox.reduce((a, b) => a + b, 0)).to.equal(0);
     expect(r.calls.mailbox.slice(-2)).to.deep.equal([1, -1]);
+  });
+
+  it('asks the shared host for the view of its own request', async function () {
+    const r = runtime();
+    await r.started();
+    await r.notify();
+    expect(r.calls.refs.length).to.be.greaterThan(0);
+    expect(new Set(r.calls.refs)).to.deep.equal(new Set(['rr-uid']));
+  });
+
+  it('does not keep the view it started from once the machine has its first context', async function () {
+    const r = runtime();
+    const options = (r.actor as unknown as { actor: { options: { input: { observed?: unknown } } } }).actor.options;
+    expect(options.input.observed).to.equal(undefined);
+    await r.started();
+    expect(r.actor.context.observed.rr.metadata?.name).to.equal('rr1');
   });
 
   it('passes the names of deleted children with the next observation', async function () {

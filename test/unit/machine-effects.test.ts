@@ -12,6 +12,42 @@ function failing(failures: number): MemoryCluster {
 }
 
 describe('the remediation machine: effects', function () {
+  it('keeps the status it wrote as the object the API server answered with when they are the same', async function () {
+    const h = harness();
+    await h.settle();
+    const { lastWritten, observed } = h.context();
+    expect(h.cluster.writes).to.include('status Processing');
+    expect(lastWritten?.status, 'one copy of the written status, not two').to.equal(observed.rr.status);
+    expect(lastWritten?.resourceVersion).to.equal(observed.rr.metadata?.resourceVersion);
+  });
+
+  it('keeps its own copy of the status it wrote when the API server answered with another one', async function () {
+    const cluster = new MemoryCluster(request());
+    const apply = cluster.apply;
+    cluster.apply = async (batch) => {
+      const result = await apply(batch);
+      if (batch.status) cluster.rr = { ...cluster.rr, status: { ...cluster.rr.status, message: 'changed by the server' } };
+      return { ...result, objects: result.objects.map((o) => (o.kind === 'RemediationRequest' ? cluster.rr : o)) };
+    };
+    const h = harness(cluster);
+    await h.settle();
+    const { lastWritten, observed } = h.context();
+    expect(observed.rr.status?.message).to.equal('changed by the server');
+    expect(lastWritten?.status).to.not.equal(observed.rr.status);
+    expect(lastWritten?.status.message).to.not.equal('changed by the server');
+  });
+
+  it('starts every request with one shared empty list of absent and abandoned children, kept while nothing is added', async function () {
+    const a = harness();
+    const b = harness(request('rr2'));
+    await a.settle();
+    await b.settle();
+    await a.observe();
+    expect(a.context().confirmedAbsent).to.deep.equal([]);
+    expect(a.context().confirmedAbsent).to.equal(b.context().confirmedAbsent);
+    expect(a.context().abandoned).to.equal(b.context().abandoned);
+  });
+
   it('backs off after a rejected write, then retries and succeeds once the clock advances', async function () {
     const h = harness(failing(1));
     await h.settle();
