@@ -99,8 +99,14 @@ function cloner(captured: Captured): (kind: KindName, i: number) => KubeObject[]
   };
 }
 
-/** The list path of an informer (what a relist stores): the transform, the store, the owner index. */
-const fill = (informer: Informer<KubeObject>, items: KubeObject[]): void => (informer as unknown as { replace(items: KubeObject[]): void }).replace(items);
+/**
+ * The list path of an informer (what a relist stores): the transform (applied per page by listAll),
+ * the store, the owner index. replace() alone does not transform: the transform must be applied here.
+ */
+function fill(informer: Informer<KubeObject>, items: KubeObject[]): void {
+  const internals = informer as unknown as { transformed(o: KubeObject): KubeObject; replace(items: KubeObject[]): void };
+  internals.replace(items.map((o) => internals.transformed(o)));
+}
 
 function offlineKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
@@ -199,6 +205,8 @@ let captured: Captured;
 let idle: Awaited<ReturnType<typeof idleRss>>[];
 try {
   captured = await captureOneRemediation(plane);
+  // CACHE_MEMORY_CAPTURED=file: also writes the eight objects as read back, to look at what the caches hold.
+  if (process.env.CACHE_MEMORY_CAPTURED) writeFileSync(process.env.CACHE_MEMORY_CAPTURED, `${JSON.stringify(captured, null, 2)}\n`);
   await plane.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: IDLE_NAMESPACE } } });
   idle = [await idleRss(plane, ['dist/main.js']), await idleRss(plane, ['--import', 'tsx', 'src/main.ts'])];
 } finally {

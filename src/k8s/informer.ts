@@ -51,15 +51,16 @@ interface ListResult<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
-export function objectKey(o: KubeObject): string {
-  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-}
-
 class GoneError extends Error {}
 
 export class Informer<T extends KubeObject> {
-  private readonly store = new Map<string, T>();
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  // By namespace, then name: the name and namespace strings are the object's own, where a
+  // `namespace/name` key would be a new string per object (and another in every index).
+  private readonly store = new Map<string, Map<string, T>>();
+  private count = 0;
+  // Index value -> the object, or its objects when several: most values (an owner's UID per kind)
+  // have one, and a Set per value cost more than the object's projection of some kinds.
+  private readonly indexes = new Map<string, Map<string, T | T[]>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly http: KubeHttp;
   private resourceVersion = '';
@@ -98,26 +99,23 @@ export class Informer<T extends KubeObject> {
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.store.get(`${namespace ?? ''}/${name}`);
+    return this.store.get(namespace ?? '')?.get(name);
   }
 
   list(): T[] {
-    return [...this.store.values()];
+    const out: T[] = [];
+    for (const names of this.store.values()) for (const o of names.values()) out.push(o);
+    return out;
   }
 
   get size(): number {
-    return this.store.size;
+    return this.count;
   }
 
   byIndex(index: string, value: string): T[] {
-    const keys = this.indexes.get(index)?.get(value);
-    if (!keys) return [];
-    const out: T[] = [];
-    for (const key of keys) {
-      const o = this.store.get(key);
-      if (o) out.push(o);
-    }
-    return out;
+    const entry = this.indexes.get(index)?.get(value);
+    if (entry === undefined) return [];
+    return Array.isArray(entry) ? [...entry] : [entry];
   }
 
   latestResourceVersion(): string {
@@ -230,13 +228,16 @@ export class Informer<T extends KubeObject> {
 
   /** Replaces the cache with a fresh list: deletes what is gone, reports what changed. */
   private replace(items: T[]): void {
-    const seen = new Set<string>();
+    const seen = new Map<string, Set<string>>();
     for (const item of items) {
-      seen.add(objectKey(item));
+      const namespace = item.metadata?.namespace ?? '';
+      let names = seen.get(namespace);
+      if (!names) seen.set(namespace, (names = new Set()));
+      names.add(item.metadata?.name ?? '');
       this.upsert(item);
     }
-    for (const [key, old] of this.store) {
-      if (!seen.has(key)) this.remove(old);
+    for (const [namespace, names] of this.store) {
+      for (const [name, old] of names) if (!seen.get(namespace)?.has(name)) this.remove(old);
     }
   }
 
@@ -245,42 +246,59 @@ export class Informer<T extends KubeObject> {
   }
 
   private upsert(object: T): void {
-    const key = objectKey(object);
-    const previous = this.store.get(key);
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    let names = this.store.get(namespace);
+    const previous = names?.get(name);
     if (previous && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
-    if (previous) this.unindex(key, previous);
-    this.store.set(key, object);
-    this.index(key, object);
+    if (previous) this.unindex(previous);
+    if (!names) this.store.set(namespace, (names = new Map()));
+    names.set(name, object);
+    if (!previous) this.count++;
+    this.index(object);
     this.emit(previous ? 'modified' : 'added', object, previous);
   }
 
   private remove(object: T): void {
-    const key = objectKey(object);
-    const previous = this.store.get(key);
-    if (!previous) return;
-    this.store.delete(key);
-    this.unindex(key, previous);
+    const namespace = object.metadata?.namespace ?? '';
+    const names = this.store.get(namespace);
+    const previous = names?.get(object.metadata?.name ?? '');
+    if (!names || !previous) return;
+    names.delete(object.metadata?.name ?? '');
+    if (names.size === 0) this.store.delete(namespace);
+    this.count--;
+    this.unindex(previous);
     this.emit('deleted', object, previous);
   }
 
-  private index(key: string, object: T): void {
+  private index(object: T): void {
     for (const [name, indexer] of Object.entries(this.options.indexers ?? {})) {
       const index = this.indexes.get(name)!;
       for (const value of indexer(object)) {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
-        keys.add(key);
+        const entry = index.get(value);
+        if (entry === undefined) index.set(value, object);
+        else if (entry === object) continue;
+        else if (Array.isArray(entry)) {
+          if (!entry.includes(object)) entry.push(object);
+        }
+        else index.set(value, [entry, object]);
       }
     }
   }
 
-  private unindex(key: string, object: T): void {
+  /** Takes out `object` itself (the one stored): the indexers give the values it was indexed under. */
+  private unindex(object: T): void {
     for (const [name, indexer] of Object.entries(this.options.indexers ?? {})) {
       const index = this.indexes.get(name)!;
       for (const value of indexer(object)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
+        const entry = index.get(value);
+        if (entry === object) index.delete(value);
+        else if (Array.isArray(entry)) {
+          const at = entry.indexOf(object);
+          if (at >= 0) entry.splice(at, 1);
+          if (entry.length === 1) index.set(value, entry[0]!);
+          else if (entry.length === 0) index.delete(value);
+        }
       }
     }
   }

@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { CANCEL_ANNOTATION, type ChildKindName, type RemediationRequest } from '../../src/api/index.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
 import { ownerUid } from '../../src/k8s/caches.js';
-import { PROJECTIONS, projectAny, projectNotification, projectRequest } from '../../src/k8s/projection.js';
+import { INTERN_LIMIT, PROJECTIONS, intern, internedCount, projectAny, projectNotification, projectRequest } from '../../src/k8s/projection.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
-import { MINUTE, approved, approving, harness, planned, ready, request, type Harness } from '../support/machine-harness.js';
+import { MINUTE, approvalContext, approved, approving, harness, planned, ready, request, type Harness } from '../support/machine-harness.js';
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: Record<string, unknown>; spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -66,22 +66,25 @@ const at = (o: unknown, path: Path): unknown => keysOf(path).reduce<unknown>((v,
 /** Every field of a cached object that src/actors, src/supervisor and src/k8s read. */
 const READ: Record<keyof typeof PROJECT, Path[]> = {
   RemediationRequest: ['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', 'metadata.generation', 'metadata.finalizers', 'metadata.deletionTimestamp', ['metadata', 'annotations', CANCEL_ANNOTATION], 'spec', 'status'],
-  RemediationProcessing: ['metadata.ownerReferences'],
-  AIAnalysis: ['metadata.ownerReferences'],
-  WorkflowExecution: ['metadata.ownerReferences'],
+  RemediationProcessing: ['metadata.ownerReferences', 'status.enrichedData'],
+  AIAnalysis: ['metadata.ownerReferences', 'status.message', 'status.approval', 'status.approvalContext', 'status.investigationResult.recommendations'],
+  WorkflowExecution: ['metadata.ownerReferences', 'status.plan.steps'],
   KubernetesExecution: ['metadata.ownerReferences', 'spec.step.name'],
   // Not owned: found through spec.remediationRequestRef.
   NotificationRequest: ['spec.type'],
 };
-const CHILD_READ: Path[] = ['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', 'spec.remediationRequestRef', 'spec.cancelRequested', 'status'];
+const CHILD_READ: Path[] = ['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', 'spec.remediationRequestRef', 'spec.cancelRequested', 'status.phase'];
+/** A failed child's message and reason are shown (the sample's step c failed). */
+const FAILED_READ: Path[] = ['status.message', 'status.reason'];
 
 /** The objects of a finished 3-step remediation with an approval, flagged cancelled and being deleted, as served. */
 async function servedObjects(): Promise<[keyof typeof PROJECT, Obj][]> {
   const h = harness();
   await h.reach('AwaitingApproval');
-  await h.childStatus(h.child('aianalysis'), ready({ approval: approved }));
+  await h.childStatus(h.child('aianalysis'), ready({ approval: approved, approvalContext, message: 'approved by alice' }));
   await h.childStatus(h.child('workflow'), planned([{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]));
-  for (const step of ['a', 'b', 'c']) await h.childStatus(h.child(`step-${step}`), { phase: 'Completed', message: 'done' });
+  for (const step of ['a', 'b']) await h.childStatus(h.child(`step-${step}`), { phase: 'Completed', reason: 'Succeeded', message: 'done', startTime: '2026-11-26T10:01:00Z', output: { ok: true } });
+  await h.childStatus(h.child('step-c'), { phase: 'Failed', reason: 'Boom', message: 'the rollout failed', startTime: '2026-11-26T10:01:00Z' });
   const cancelled = (o: Obj): Obj => ({ ...o, spec: { ...o.spec, cancelRequested: true }, status: o.status ?? { phase: 'Sent' } });
   const rr = h.cluster.rr as unknown as Obj;
   const deleting = { ...rr, metadata: { ...rr.metadata, deletionTimestamp: '2026-11-26T11:00:00Z', annotations: { [CANCEL_ANNOTATION]: 'true' } } };
@@ -104,10 +107,45 @@ describe('projection: what the informer caches keep', function () {
     expect(project('KubernetesExecution', ke).spec?.step).to.deep.equal({ name: 'a' });
   });
 
+  it('keeps of a child status only what is read: a message and reason only when failed (an analysis always), no timestamps or outputs', async function () {
+    const objects = await servedObjects();
+    const statusOf = (kind: string, name?: string): Record<string, unknown> => {
+      const o = objects.find(([k, x]) => k === kind && (name === undefined || x.metadata?.name === name))![1];
+      return project(kind as keyof typeof PROJECT, o).status ?? {};
+    };
+    expect(statusOf('KubernetesExecution', 'rr1-step-a')).to.deep.equal({ phase: 'Completed' });
+    expect(statusOf('KubernetesExecution', 'rr1-step-c')).to.deep.equal({ phase: 'Failed', reason: 'Boom', message: 'the rollout failed' });
+    expect(Object.keys(statusOf('NotificationRequest'))).to.deep.equal(['phase']);
+    expect(Object.keys(statusOf('WorkflowExecution'))).to.deep.equal(['phase', 'plan']);
+    expect(Object.keys(statusOf('RemediationProcessing')).sort()).to.deep.equal(['enrichedData', 'phase']);
+    const analysis = statusOf('AIAnalysis');
+    expect(Object.keys(analysis).sort()).to.deep.equal(['approval', 'approvalContext', 'investigationResult', 'message', 'phase']);
+    expect(analysis.investigationResult).to.deep.equal({ recommendations: [{ name: 'a', action: 'restart' }] });
+  });
+
+  it('shares repeated strings through a bounded table: enum-like fields only, emptied when full', function () {
+    const before = internedCount();
+    const rr = request();
+    for (let i = 0; i < 50; i++) projectRequest(asServed({ ...rr, metadata: { name: `unique-name-${i}`, namespace: 'ns', uid: `uid-${i}`, resourceVersion: `${i}` } }));
+    // Names and uids do not go in; the namespace, kind and apiVersion once.
+    expect(internedCount() - before).to.be.below(20);
+    // The strings of an interned field's array go in too: a new finalizer once, whatever the object.
+    const n = internedCount();
+    for (let i = 0; i < 3; i++) projectRequest({ ...rr, metadata: { name: `f-${i}`, namespace: 'ns', finalizers: ['example.com/novel-finalizer'] } });
+    expect(internedCount()).to.equal(n + 1);
+    const many = internedCount();
+    expect(intern('x'.repeat(65))).to.equal('x'.repeat(65));
+    expect(internedCount(), 'a long string stays out').to.equal(many);
+    for (let i = 0; i < INTERN_LIMIT + 10; i++) intern(`phase-${i}`);
+    // Emptied once on the way: what is left came after.
+    expect(internedCount()).to.be.at.most(INTERN_LIMIT).and.to.be.below(100);
+  });
+
   it('keeps every field the orchestrator reads, unchanged, and the owner of every child', async function () {
     for (const [kind, o] of await servedObjects()) {
       const p = project(kind, o);
-      const paths = kind === 'RemediationRequest' ? READ[kind] : [...CHILD_READ, ...READ[kind]];
+      const failed = (o.status as { phase?: string } | undefined)?.phase === 'Failed';
+      const paths = kind === 'RemediationRequest' ? READ[kind] : [...CHILD_READ, ...READ[kind], ...(failed ? FAILED_READ : [])];
       for (const path of paths) {
         const name = `${kind} ${keysOf(path).join('.')}`;
         expect(at(o, path), `${name} is in the sample`).to.not.equal(undefined);
