@@ -29,6 +29,9 @@ function latencyPanel(results: BenchmarkResult[], x0: number, y0: number, w: num
   }
   out.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y(100)}" y2="${y(100)}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${x0 + w - 4}" y="${y(100) - 4}" font-size="10" fill="#d62728" text-anchor="end">100 ms target (pickup, hand-off)</text>`);
   const groupW = w / Math.max(1, results.length);
+  const labelWidth = Math.max(8, Math.floor(groupW / 6.5));
+  const labelLines = Math.max(1, ...results.map((r) => wrapAtDashes(r.name, labelWidth).length));
+  const legendY = y0 + h + 16 + 12 * labelLines;
   const barW = Math.min(14, (groupW - 20) / (metrics.length * quantiles.length + metrics.length));
   results.forEach((r, i) => {
     const gx = x0 + i * groupW + 10;
@@ -40,10 +43,12 @@ function latencyPanel(results: BenchmarkResult[], x0: number, y0: number, w: num
         out.push(`<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(y0 + h - y(v)).toFixed(1)}" fill="${COLORS[mi]}" fill-opacity="${0.45 + qi * 0.25}"><title>${esc(`${r.name} ${m} ${q} = ${fmtMs(v)}`)}</title></rect>`);
       });
     });
-    out.push(`<text x="${gx + (groupW - 20) / 2}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${esc(r.name)}</text>`);
+    const cx = gx + (groupW - 20) / 2;
+    const lines = wrapAtDashes(r.name, labelWidth);
+    out.push(`<text x="${cx}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${lines.map((l, li) => `<tspan x="${cx}" dy="${li === 0 ? 0 : 12}">${esc(l)}</tspan>`).join('')}</text>`);
   });
   metrics.forEach(([, label], mi) => {
-    out.push(`<rect x="${x0 + mi * 190}" y="${y0 + h + 28}" width="12" height="12" fill="${COLORS[mi]}"/><text x="${x0 + mi * 190 + 16}" y="${y0 + h + 38}" font-size="12">${esc(label)} (light→dark: p50, p95, p99)</text>`);
+    out.push(`<rect x="${x0 + mi * 190}" y="${legendY}" width="12" height="12" fill="${COLORS[mi]}"/><text x="${x0 + mi * 190 + 16}" y="${legendY + 10}" font-size="12">${esc(label)} (light→dark: p50, p95, p99)</text>`);
   });
   return out.join('\n');
 }
@@ -73,7 +78,7 @@ export function renderChart(results: BenchmarkResult[]): string {
   const height = 760;
   const meta = results[0];
   const caption = meta
-    ? `${meta.machine.cores} cores, ${(meta.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${meta.machine.node}, Kubernetes ${meta.kubernetes.version}, commit ${meta.git?.commit.slice(0, 10) ?? '?'}, ${meta.date.slice(0, 10)}`
+    ? `${meta.machine.cores} cores, ${(meta.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${meta.machine.node}, Kubernetes ${meta.kubernetes.version}, commit ${distinct(results.map((r) => r.git?.commit.slice(0, 7) ?? '?'))}, ${distinct(results.map((r) => r.date.slice(0, 10)))}`
     : '';
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
@@ -85,4 +90,23 @@ export function renderChart(results: BenchmarkResult[]): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+function distinct(values: string[]): string {
+  return [...new Set(values)].join(' / ');
+}
+
+/** Splits a run name after dashes into lines of at most `width` characters (a longer part stays whole). */
+export function wrapAtDashes(name: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of name.split(/(?<=-)/)) {
+    if (line && line.length + part.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line += part;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
