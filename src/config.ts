@@ -585,8 +585,13 @@ export function configHelp(): string {
   return lines.join('\n');
 }
 
-/** The settings table (flag, env, default, meaning), for docs and tooling. */
-export function configSettings(): { flag: string; env: string; default: string; help: string; group: string }[] {
+export type SettingKind = Kind;
+
+/** The values a setting of kind `level` or `choice` accepts. */
+const CHOICES: Partial<Record<Kind, readonly string[]>> = { level: LOG_LEVELS, choice: EVENT_POLICIES };
+
+/** The settings table (flag, env, default, meaning, kind), for docs and tooling such as the Helm chart's schema. */
+export function configSettings(): { flag: string; env: string; default: string; help: string; group: string; kind: SettingKind; choices?: readonly string[] }[] {
   const d = defaultConfig();
-  return SETTINGS.map((s) => ({ flag: `--${s.flag}`, env: s.env, default: s.shown(d), help: s.help, group: s.group }));
+  return SETTINGS.map((s) => ({ flag: `--${s.flag}`, env: s.env, default: s.shown(d), help: s.help, group: s.group, kind: s.kind, ...(CHOICES[s.kind] ? { choices: CHOICES[s.kind] } : {}) }));
 }

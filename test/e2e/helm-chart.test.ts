@@ -1,0 +1,148 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { parse, parseAllDocuments } from 'yaml';
+import { buildDist } from '../../benchmarks/lib/processes.js';
+import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/sim/index.js';
+import { freePort } from '../../src/testing/processes.js';
+import { controlPlane } from '../support/control-plane-hooks.js';
+import { targetingData } from '../support/fixtures.js';
+import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const chart = join(root, 'charts/remediation-orchestrator');
+const run = promisify(execFile);
+const scenario = JSON.stringify({ processing: { delayMs: 0 }, analysis: { delayMs: 0 }, workflow: { delayMs: 0 }, execution: { delayMs: 0 }, notification: { delayMs: 0 }, plan: [{ name: 'a', action: 'x' }] });
+
+/** helm's output, or its error output when it refuses (non-zero exit). */
+async function helm(bin: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(bin, args, { cwd: root, maxBuffer: 16 << 20 });
+    return { ok: true, out: stdout, err: stderr };
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    return { ok: false, out: err.stdout ?? '', err: err.stderr ?? '' };
+  }
+}
+
+describe('the Helm chart', function () {
+  this.timeout(180_000);
+  let bin: string;
+
+  before(async function () {
+    this.timeout(900_000);
+    const { stdout } = await run('bash', [join(root, 'tools/helm/build.sh')], { cwd: root });
+    bin = stdout.trim().split('\n').pop()!;
+  });
+
+  it('passes helm lint --strict', async function () {
+    const lint = await helm(bin, ['lint', '--strict', chart]);
+    expect(lint.ok, lint.out + lint.err).to.equal(true);
+  });
+
+  it('refuses a misspelt flag, a malformed duration or two replicas without leader election, saying which', async function () {
+    const typo = await helm(bin, ['template', 'r', chart, '--set', 'config.timeout-executin=1h']);
+    expect(typo.ok).to.equal(false);
+    expect(typo.err).to.contain("additional properties 'timeout-executin' not allowed");
+    const duration = await helm(bin, ['template', 'r', chart, '--set', 'config.timeout-executing=an hour']);
+    expect(duration.ok).to.equal(false);
+    expect(duration.err).to.contain('/config/timeout-executing');
+    const noElection = await helm(bin, ['template', 'r', chart, '--set', 'leaderElection.enabled=false']);
+    expect(noElection.ok).to.equal(false);
+    expect(noElection.err).to.contain('replicaCount > 1 needs leaderElection.enabled');
+    const oneReplica = await helm(bin, ['template', 'r', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1']);
+    expect(oneReplica.ok, oneReplica.err).to.equal(true);
+  });
+
+  it('ships the six CRDs of config/crd', async function () {
+    const shown = await helm(bin, ['show', 'crds', chart]);
+    const names = parseAllDocuments(shown.out).map((d) => (d.toJS() as KubernetesObject | null)?.metadata?.name).filter(Boolean).sort();
+    const files = await readdir(join(root, 'config/crd'));
+    const expected = await Promise.all(files.map(async (f) => (parse(await readFile(join(root, 'config/crd', f), 'utf8')) as KubernetesObject).metadata!.name));
+    expect(names).to.deep.equal(expected.sort());
+  });
+
+  describe('installed on the API server', function () {
+    let admin: KubeConfig;
+    let ns: string;
+    let sim: Simulator | undefined;
+    let stopOrchestrator: (() => Promise<void>) | undefined;
+    const release = `ro${Math.random().toString(16).slice(2, 8)}`;
+    const fullname = `${release}-remediation-orchestrator`;
+
+    before(async function () {
+      admin = controlPlane().kubeConfig;
+      ns = await createNamespace(admin, 'chart');
+    });
+    after(async function () {
+      await stopOrchestrator?.();
+      await sim?.stop();
+      await admin.makeApiClient(RbacAuthorizationV1Api).deleteClusterRole({ name: fullname }).catch(() => undefined);
+      await deleteNamespace(admin, ns);
+    });
+
+    it("is accepted, and its pod's command, flags and ServiceAccount drive a request to Completed under leader election", async function () {
+      this.timeout(300_000);
+      const port = await freePort();
+      const rendered = await helm(bin, ['template', release, chart, '--namespace', ns, '--set', `metrics.port=${port}`, '--set-json', `watchNamespaces=["${ns}"]`]);
+      expect(rendered.ok, rendered.err).to.equal(true);
+      const objects = parseAllDocuments(rendered.out).map((d) => d.toJS() as KubernetesObject | null).filter((o): o is KubernetesObject => o !== null);
+      const generic = KubernetesObjectApi.makeApiClient(admin);
+      for (const o of objects) await generic.create(o);
+      expect(objects.map((o) => o.kind).sort()).to.deep.equal(['ClusterRole', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
+
+      // What the kubelet would run: the Deployment's container, as its ServiceAccount, in the release namespace.
+      const deployment = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
+      const container = deployment.spec!.template.spec!.containers[0]!;
+      expect(container.command).to.deep.equal(['node', 'dist/main.js']);
+      const podName = `${fullname}-0`;
+      const env: Record<string, string> = {};
+      for (const e of container.env ?? []) {
+        const field = e.valueFrom?.fieldRef?.fieldPath;
+        env[e.name] = field === 'metadata.namespace' ? ns : field === 'metadata.name' ? podName : e.value!;
+      }
+      const core = admin.makeApiClient(CoreV1Api);
+      const token = await core.createNamespacedServiceAccountToken({ name: deployment.spec!.template.spec!.serviceAccountName!, namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      const asPod = new KubeConfig();
+      const cluster = admin.getCurrentCluster()!;
+      asPod.loadFromOptions({ clusters: [cluster], users: [{ name: 'pod', token: token.status!.token }], contexts: [{ name: 'pod', cluster: cluster.name, user: 'pod' }], currentContext: 'pod' });
+      const kubeconfig = join(await mkdtemp(join(tmpdir(), 'chart-')), 'kubeconfig');
+      await writeFile(kubeconfig, asPod.exportConfig());
+
+      await buildDist();
+      const child = spawn(process.execPath, [container.command![1]!, ...container.args!], { cwd: root, env: { ...process.env, ...env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      stopOrchestrator = async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      };
+      sim = await startSimulator({ kubeConfig: admin, namespaces: [ns] });
+
+      const k = new Objects(admin);
+      await k.create('RemediationRequest', ns, { metadata: { name: 'charted' }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } });
+      const completed = (items: Obj[]) => (items.find((o) => o.metadata.name === 'charted' && (o.status as { phase?: string })?.phase === 'Completed') ? true : undefined);
+      await k.waitUntil('RemediationRequest', ns, completed, 120_000, 'the request completes').catch((err: Error) => {
+        throw new Error(`${err.message}\n--- orchestrator:\n${output.slice(-4000)}`);
+      });
+
+      const lease = await admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: fullname, namespace: ns });
+      expect(lease.spec?.holderIdentity, 'the Lease is named after the release and held by the pod').to.equal(podName);
+      for (const probe of [container.livenessProbe!, container.readinessProbe!, container.startupProbe!]) {
+        expect(probe.httpGet!.port).to.equal('metrics');
+        const answer = await fetch(`http://127.0.0.1:${port}${probe.httpGet!.path}`);
+        expect(answer.status, `${probe.httpGet!.path} answers the probe`).to.equal(200);
+      }
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const refused = metrics.split('\n').filter((l) => l.startsWith('remediation_api_requests_total') && /code="(401|403)"/.test(l));
+      expect(refused, 'no call was refused by the chart RBAC').to.deep.equal([]);
+    });
+  });
+});
