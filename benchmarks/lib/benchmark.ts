@@ -90,7 +90,7 @@ export interface BenchmarkResult {
   complete: boolean;
   /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every 5 s). */
   failure?: string;
-  counts: { requested: number; created: number; createErrors: number; pickedUp: number; finished: number; completed: number; otherTerminal: number; handoffs: number; watchErrors: number };
+  counts: { requested: number; created: number; createErrors: number; pickedUp: number; finished: number; completed: number; otherTerminal: number; handoffs: number; /** Hand-offs whose cause the benchmark saw after the child (observer.ts, handoffs); no sample. Absent before 2026-11-27. */ handoffsReordered?: number; watchErrors: number };
   simulatedWorkMs: number;
   latencyMs: {
     /** Create request sent -> first status phase observed. */
@@ -347,6 +347,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     const pickup: number[] = [];
     const e2e: number[] = [];
     const handoff: number[] = [];
+    let handoffsReordered = 0;
     const events: [number, number][] = [];
     for (const t of timings) {
       if (t.createSentAt === undefined) continue;
@@ -356,7 +357,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         e2e.push(t.terminalAt - t.createSentAt);
         events.push([t.terminalAt, -1]);
       }
-      handoff.push(...handoffs(t));
+      const h = handoffs(t);
+      handoff.push(...h.samples);
+      handoffsReordered += h.reordered;
     }
     events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let inFlight = 0;
@@ -436,6 +439,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         completed: observer.succeeded,
         otherTerminal: observer.finished - observer.succeeded,
         handoffs: handoff.length,
+        handoffsReordered,
         watchErrors: observer.watchErrors,
       },
       simulatedWorkMs: work,

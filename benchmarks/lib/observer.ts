@@ -4,6 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, CHILD_KINDS, KINDS, LABEL_REMEDIATION_REQUEST, TERMINAL_PHASES, type KindName } from '../../src/api/index.js';
 import { Informer, type KubeObject } from '../../src/k8s/informer.js';
+import { childNames } from '../../src/actors/names.js';
 import { systemClock } from '../../src/util/clock.js';
 
 type Observed = KubeObject & { status?: { phase?: string } };
@@ -22,6 +23,28 @@ export interface ChildTiming {
   addedAt: number;
   /** First observation of its done phase (DONE_PHASE), if any. */
   doneAt?: number;
+  /** The siblings whose done phases made the orchestrator create it ('steps': every step); none for the first child or an escalation. */
+  follows?: string[] | 'steps';
+}
+
+/** The children whose done phases cause `child` (API.md's order; a step follows its dependsOn, or the workflow). */
+export function causes(kind: KindName, rr: string, child: { spec?: Record<string, unknown> }): ChildTiming['follows'] {
+  switch (kind) {
+    case 'AIAnalysis':
+      return [childNames.processing(rr)];
+    case 'WorkflowExecution':
+      return [childNames.analysis(rr)];
+    case 'KubernetesExecution': {
+      const dependsOn = (child.spec?.step as { dependsOn?: string[] } | undefined)?.dependsOn ?? [];
+      return dependsOn.length ? dependsOn.map((step) => childNames.execution(rr, step)) : [childNames.workflow(rr)];
+    }
+    case 'NotificationRequest': {
+      const type = child.spec?.type;
+      return type === 'success' ? 'steps' : type === 'approval' ? [childNames.analysis(rr)] : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 export interface RequestTiming {
@@ -100,27 +123,33 @@ export class Observer {
     if (!owner || !name) return;
     const t = this.timing(owner);
     let c = t.children.get(name);
-    if (!c) t.children.set(name, (c = { kind, addedAt: at }));
+    if (!c) t.children.set(name, (c = { kind, addedAt: at, follows: causes(kind, owner, child as { spec?: Record<string, unknown> }) }));
     if (c.doneAt === undefined && DONE_PHASE[kind] !== undefined && child.status?.phase === DONE_PHASE[kind]) c.doneAt = at;
   }
 }
 
 /**
- * Hand-off samples, ms: for every child but a request's first, from the benchmark seeing the latest
- * done phase of a sibling observed before it (the simulator's Completed/Ready/Planned write) to
- * seeing the child's ADDED event.
+ * Hand-off samples, ms: for every child that follows siblings (ChildTiming.follows), from the
+ * benchmark seeing the last of their done phases (the simulator's Completed/Ready/Planned write) to
+ * seeing the child's ADDED event. Each kind comes on its own watch, so the benchmark may see a
+ * child's ADDED before its cause's done phase although the orchestrator saw them in order: such a
+ * pair is counted in `reordered` and gives no sample (pairing it with an earlier sibling's done
+ * instead once inflated a hand-off by a whole simulated phase, 36.8 s).
  */
-export function handoffs(t: RequestTiming): number[] {
-  const children = [...t.children.values()].sort((a, b) => a.addedAt - b.addedAt);
-  const dones = children.map((c) => c.doneAt).filter((d): d is number => d !== undefined).sort((a, b) => a - b);
-  const out: number[] = [];
-  for (const c of children) {
-    let previous: number | undefined;
-    for (const d of dones) {
-      if (d <= c.addedAt) previous = d;
-      else break;
+export function handoffs(t: RequestTiming): { samples: number[]; reordered: number } {
+  const samples: number[] = [];
+  let reordered = 0;
+  for (const c of t.children.values()) {
+    if (c.follows === undefined) continue;
+    const causes = c.follows === 'steps' ? [...t.children.values()].filter((s) => s.kind === 'KubernetesExecution') : c.follows.map((name) => t.children.get(name));
+    const dones = causes.map((s) => s?.doneAt);
+    if (!dones.length || dones.some((d) => d === undefined)) {
+      reordered++;
+      continue;
     }
-    if (previous !== undefined) out.push(c.addedAt - previous);
+    const last = Math.max(...(dones as number[]));
+    if (last > c.addedAt) reordered++;
+    else samples.push(c.addedAt - last);
   }
-  return out;
+  return { samples, reordered };
 }

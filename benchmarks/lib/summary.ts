@@ -34,7 +34,7 @@ export function printable(r: BenchmarkResult): string {
   return [
     `${r.name}: ${r.counts.completed} completed, ${r.counts.finished - r.counts.completed} otherwise terminal, of ${r.options.count}${r.complete ? '' : ' (INCOMPLETE)'}${r.failure ? `: ${r.failure}` : ''}`,
     `  pickup   ms p50/p95/p99/max  ${d(r.latencyMs.pickup)}`,
-    `  hand-off ms p50/p95/p99/max  ${d(r.latencyMs.handoff)}  (${r.counts.handoffs} hand-offs)`,
+    `  hand-off ms p50/p95/p99/max  ${d(r.latencyMs.handoff)}  (${r.counts.handoffs} hand-offs${r.counts.handoffsReordered ? `, ${r.counts.handoffsReordered} seen out of order` : ''})`,
     `  overhead ms p50/p95/p99/max  ${d(r.latencyMs.overhead)}  (end-to-end minus ${r.simulatedWorkMs} ms of simulated work)`,
     `  drain ${r.throughput.drainSeconds} s, ${r.throughput.overallPerSecond}/s overall, ${r.throughput.sustainedPerSecond}/s sustained, peak ${r.throughput.peakInFlight} in flight`,
     `  orchestrator: peak RSS ${mb(r.orchestrator.peakRssBytes)} MB, CPU ${r.orchestrator.cpuSeconds} s = ${r.orchestrator.cpuMsPerRemediation} ms per remediation`,

@@ -34,7 +34,7 @@ describe('the load benchmark (quick mode)', function () {
   it('reports pickup, hand-off and overhead as ordered percentiles, one sample per event', function () {
     expect(ordered(result.latencyMs.pickup, 'pickup').count).to.equal(COUNT);
     // A 3-step plan: after the processing, 6 children follow a sibling's completion.
-    expect(ordered(result.latencyMs.handoff, 'hand-off').count).to.equal(COUNT * 6);
+    expect(ordered(result.latencyMs.handoff, 'hand-off').count + result.counts.handoffsReordered!, 'every hand-off measured or counted as seen out of order').to.equal(COUNT * 6);
     expect(ordered(result.latencyMs.endToEnd, 'end-to-end').count).to.equal(COUNT);
     ordered(result.latencyMs.overhead, 'overhead');
     expect(result.latencyMs.endToEnd!.p50).to.be.at.least(result.latencyMs.pickup!.p50);
