@@ -59,6 +59,22 @@ describe('the Helm chart', function () {
     expect(oneReplica.ok, oneReplica.err).to.equal(true);
   });
 
+  it('binds the ClusterRole cluster-wide by default, and per namespace with watchNamespaces', async function () {
+    const kinds = async (args: string[]) => {
+      const r = await helm(bin, ['template', 'r', chart, '--namespace', 'ops', ...args]);
+      expect(r.ok, r.err).to.equal(true);
+      return parseAllDocuments(r.out).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; roleRef?: { kind: string } } | null).filter((o) => o !== null);
+    };
+    const all = await kinds([]);
+    expect(all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['ClusterRole']);
+    expect(all.filter((o) => o.kind === 'RoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['Role']);
+    const some = await kinds(['--set-json', 'watchNamespaces=["team-a","team-b"]']);
+    expect(some.filter((o) => o.kind === 'ClusterRoleBinding')).to.deep.equal([]);
+    expect(some.filter((o) => o.kind === 'RoleBinding' && o.roleRef?.kind === 'ClusterRole').map((o) => o.metadata.namespace)).to.deep.equal(['team-a', 'team-b']);
+    const args = (some.find((o) => o.kind === 'Deployment') as unknown as V1Deployment).spec!.template.spec!.containers[0]!.args;
+    expect(args).to.include('--namespaces=team-a,team-b');
+  });
+
   it('ships the six CRDs of config/crd', async function () {
     const shown = await helm(bin, ['show', 'crds', chart]);
     const names = parseAllDocuments(shown.out).map((d) => (d.toJS() as KubernetesObject | null)?.metadata?.name).filter(Boolean).sort();
