@@ -261,6 +261,15 @@ const SETTINGS: readonly Setting[] = [
 
 const BY_FLAG = new Map(SETTINGS.map((s) => [s.flag, s]));
 
+/** The least value of each integer setting (0 when not listed). */
+const INTEGER_MIN: Readonly<Record<string, number>> = {
+  burst: 1,
+  'max-concurrent-writes': 1,
+  'informer-page-size': 1,
+  'phase-history-limit': 1,
+  'recently-finished-cache-size': 1,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Reading raw values
 
@@ -413,7 +422,7 @@ export function loadConfig(
   }
   const optional = (r: Raw): string | undefined => (r.text.trim() === '' ? undefined : r.text.trim());
   const duration = (flag: string, fallback: number): number => get(flag, parseDurationMs, fallback);
-  const integer = (flag: string, min: number, fallback: number): number => get(flag, (r) => parseInteger(r, min), fallback);
+  const integer = (flag: string, fallback: number): number => get(flag, (r) => parseInteger(r, INTEGER_MIN[flag] ?? 0), fallback);
 
   const namespaces = get(
     'namespaces',
@@ -458,9 +467,9 @@ export function loadConfig(
     events: { policy: get('events', parseEventPolicy, d.events.policy) },
     api: {
       qps: get('qps', parsePositive, d.api.qps),
-      burst: integer('burst', 1, d.api.burst),
-      maxConcurrent: integer('max-concurrent-writes', 1, d.api.maxConcurrent),
-      maxRetries: integer('max-retries', 0, d.api.maxRetries),
+      burst: integer('burst', d.api.burst),
+      maxConcurrent: integer('max-concurrent-writes', d.api.maxConcurrent),
+      maxRetries: integer('max-retries', d.api.maxRetries),
       backoff: {
         initialMs: duration('api-backoff-initial', d.api.backoff.initialMs),
         maxMs: duration('api-backoff-max', d.api.backoff.maxMs),
@@ -473,7 +482,7 @@ export function loadConfig(
         maxMs: duration('informer-backoff-max', d.informer.backoff.maxMs),
         jitter: d.informer.backoff.jitter,
       },
-      pageSize: integer('informer-page-size', 1, d.informer.pageSize),
+      pageSize: integer('informer-page-size', d.informer.pageSize),
     },
     actors: {
       restartBackoff: {
@@ -481,9 +490,9 @@ export function loadConfig(
         maxMs: duration('actor-restart-backoff-max', d.actors.restartBackoff.maxMs),
         jitter: d.actors.restartBackoff.jitter,
       },
-      maxRestarts: integer('actor-max-restarts', 0, d.actors.maxRestarts),
-      phaseHistoryLimit: integer('phase-history-limit', 1, d.actors.phaseHistoryLimit),
-      recentlyFinishedCacheSize: integer('recently-finished-cache-size', 1, d.actors.recentlyFinishedCacheSize),
+      maxRestarts: integer('actor-max-restarts', d.actors.maxRestarts),
+      phaseHistoryLimit: integer('phase-history-limit', d.actors.phaseHistoryLimit),
+      recentlyFinishedCacheSize: integer('recently-finished-cache-size', d.actors.recentlyFinishedCacheSize),
       shutdownTimeoutMs: duration('shutdown-timeout', d.actors.shutdownTimeoutMs),
     },
     server: get('metrics-bind-address', parseAddress, d.server),
@@ -591,7 +600,16 @@ export type SettingKind = Kind;
 const CHOICES: Partial<Record<Kind, readonly string[]>> = { level: LOG_LEVELS, choice: EVENT_POLICIES };
 
 /** The settings table (flag, env, default, meaning, kind), for docs and tooling such as the Helm chart's schema. */
-export function configSettings(): { flag: string; env: string; default: string; help: string; group: string; kind: SettingKind; choices?: readonly string[] }[] {
+export function configSettings(): { flag: string; env: string; default: string; help: string; group: string; kind: SettingKind; choices?: readonly string[]; min?: number }[] {
   const d = defaultConfig();
-  return SETTINGS.map((s) => ({ flag: `--${s.flag}`, env: s.env, default: s.shown(d), help: s.help, group: s.group, kind: s.kind, ...(CHOICES[s.kind] ? { choices: CHOICES[s.kind] } : {}) }));
+  return SETTINGS.map((s) => ({
+    flag: `--${s.flag}`,
+    env: s.env,
+    default: s.shown(d),
+    help: s.help,
+    group: s.group,
+    kind: s.kind,
+    ...(CHOICES[s.kind] ? { choices: CHOICES[s.kind] } : {}),
+    ...(s.kind === 'integer' ? { min: INTEGER_MIN[s.flag] ?? 0 } : {}),
+  }));
 }

@@ -12,16 +12,23 @@ export const CHART_MANAGED_FLAGS = ['kubeconfig', 'context', 'namespaces', 'metr
 
 type Schema = Record<string, unknown>;
 
-function valueSchema(kind: SettingKind, choices: readonly string[] | undefined): Schema {
+/** Kubernetes object names (DNS subdomain), for settings that name one. */
+const NAME_SETTINGS = ['leader-election-id'];
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+
+/** What the orchestrator's parser accepts for a setting, as far as a schema can say it. */
+function valueSchema(flag: string, kind: SettingKind, choices: readonly string[] | undefined, min: number | undefined): Schema {
   switch (kind) {
     case 'duration':
-      return { type: 'string', pattern: DURATION.source };
+      // A Go duration with a non-zero digit: the parser refuses zero.
+      return { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
     case 'list':
-      return { type: ['string', 'array'], items: { type: 'string' } };
+      return { type: ['string', 'array'], minLength: 1, pattern: '[^,\\s]', minItems: 1, items: { type: 'string', minLength: 1 } };
     case 'number':
-      return { type: 'number', exclusiveMinimum: 0 };
+      // `--set qps=0.5` arrives as a string.
+      return { type: ['number', 'string'], exclusiveMinimum: 0, pattern: '^[0-9]*\\.?[0-9]+$' };
     case 'integer':
-      return { type: 'integer', minimum: 0 };
+      return { type: 'integer', minimum: min ?? 0 };
     case 'boolean':
       return { type: 'boolean' };
     case 'level':
@@ -29,7 +36,7 @@ function valueSchema(kind: SettingKind, choices: readonly string[] | undefined):
       return { type: 'string', enum: [...(choices ?? [])] };
     case 'string':
     case 'address':
-      return { type: 'string', minLength: 1 };
+      return NAME_SETTINGS.includes(flag) ? { type: 'string', pattern: DNS_SUBDOMAIN, maxLength: 253 } : { type: 'string', minLength: 1 };
   }
 }
 
@@ -44,7 +51,7 @@ export function chartValuesSchema(): Schema {
   for (const s of configSettings()) {
     const flag = s.flag.replace(/^--/, '');
     if (CHART_MANAGED_FLAGS.includes(flag)) continue;
-    config[flag] = { description: `${s.help} Default: ${s.default}.`, ...valueSchema(s.kind, s.choices) };
+    config[flag] = { description: `${s.help} Default: ${s.default}.`, ...valueSchema(flag, s.kind, s.choices, s.min) };
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -52,7 +59,7 @@ export function chartValuesSchema(): Schema {
     ...obj({
       global: anyObject,
       replicaCount: { type: 'integer', minimum: 0 },
-      image: obj({ repository: { type: 'string', minLength: 1 }, tag: str, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }, { required: ['repository'] }),
+      image: obj({ repository: { type: 'string', minLength: 1 }, tag: { type: ['string', 'number'] }, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }, { required: ['repository'] }),
       imagePullSecrets: anyArray,
       nameOverride: str,
       fullnameOverride: str,
@@ -61,14 +68,16 @@ export function chartValuesSchema(): Schema {
       watchNamespaces: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }, uniqueItems: true },
       leaderElection: obj({ enabled: bool }),
       metrics: obj({
+        host: { type: 'string', description: 'Address the metrics server binds: empty for all IPv4 interfaces, [::] for IPv6 and IPv4.' },
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         service: obj({ enabled: bool, annotations: anyObject }),
         serviceMonitor: obj({ enabled: bool, interval: str, labels: anyObject }),
       }),
       config: { ...obj(config), description: 'Orchestrator flags without their leading dashes (docs/configuration.md).' },
       nodeOptions: str,
+      extraEnv: { type: 'array', items: { type: 'object', required: ['name'] } },
       resources: anyObject,
-      podDisruptionBudget: obj({ enabled: bool, maxUnavailable: { type: ['integer', 'string'] } }),
+      podDisruptionBudget: obj({ enabled: bool, maxUnavailable: { type: ['integer', 'string'], minimum: 0, pattern: '^[0-9]+%$' } }),
       terminationGracePeriodSeconds: { type: 'integer', minimum: 0 },
       podAnnotations: anyObject,
       podLabels: anyObject,

@@ -159,6 +159,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     `--service-account-signing-key-file=${join(certDir, 'sa.key')}`,
     '--service-cluster-ip-range=10.96.0.0/24',
     '--disable-admission-plugins=ServiceAccount',
+    // As on OpenShift: setting blockOwnerDeletion needs update on the owner's finalizers subresource.
+    '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
     '--max-requests-inflight=1000',
     '--max-mutating-requests-inflight=500',
     '--profiling=false',

@@ -55,11 +55,14 @@ describe('the Helm chart', function () {
     const noElection = await helm(bin, ['template', 'r', chart, '--set', 'leaderElection.enabled=false']);
     expect(noElection.ok).to.equal(false);
     expect(noElection.err).to.contain('replicaCount > 1 needs leaderElection.enabled');
+    const tooFew = await helm(bin, ['template', 'r', chart, '--set', 'config.burst=0']);
+    expect(tooFew.ok).to.equal(false);
+    expect(tooFew.err).to.contain("at '/config/burst': minimum: got 0, want 1");
     const oneReplica = await helm(bin, ['template', 'r', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1']);
     expect(oneReplica.ok, oneReplica.err).to.equal(true);
   });
 
-  it('binds the ClusterRole cluster-wide by default, and per namespace with watchNamespaces', async function () {
+  it('binds the ClusterRole cluster-wide by default, per namespace with watchNamespaces, and passes config values verbatim', async function () {
     const kinds = async (args: string[]) => {
       const r = await helm(bin, ['template', 'r', chart, '--namespace', 'ops', ...args]);
       expect(r.ok, r.err).to.equal(true);
@@ -68,11 +71,13 @@ describe('the Helm chart', function () {
     const all = await kinds([]);
     expect(all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['ClusterRole']);
     expect(all.filter((o) => o.kind === 'RoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['Role']);
-    const some = await kinds(['--set-json', 'watchNamespaces=["team-a","team-b"]']);
+    const some = await kinds(['--set-json', 'watchNamespaces=["team-a","team-b"]', '--set-json', 'config={"notification-channels":["slack #ops","pagerduty"],"recently-finished-cache-size":1000000}']);
     expect(some.filter((o) => o.kind === 'ClusterRoleBinding')).to.deep.equal([]);
     expect(some.filter((o) => o.kind === 'RoleBinding' && o.roleRef?.kind === 'ClusterRole').map((o) => o.metadata.namespace)).to.deep.equal(['team-a', 'team-b']);
     const args = (some.find((o) => o.kind === 'Deployment') as unknown as V1Deployment).spec!.template.spec!.containers[0]!.args;
     expect(args).to.include('--namespaces=team-a,team-b');
+    expect(args, 'a # in a value is not a YAML comment').to.include('--notification-channels=slack #ops,pagerduty');
+    expect(args, 'a large number is not written 1e+06').to.include('--recently-finished-cache-size=1000000');
   });
 
   it('ships the six CRDs of config/crd', async function () {
@@ -98,7 +103,7 @@ describe('the Helm chart', function () {
     after(async function () {
       await stopOrchestrator?.();
       await sim?.stop();
-      await admin.makeApiClient(RbacAuthorizationV1Api).deleteClusterRole({ name: fullname }).catch(() => undefined);
+      await admin.makeApiClient(RbacAuthorizationV1Api).deleteClusterRole({ name: `${fullname}-${ns}` }).catch(() => undefined);
       await deleteNamespace(admin, ns);
     });
 
@@ -112,10 +117,12 @@ describe('the Helm chart', function () {
       for (const o of objects) await generic.create(o);
       expect(objects.map((o) => o.kind).sort()).to.deep.equal(['ClusterRole', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
 
-      // What the kubelet would run: the Deployment's container, as its ServiceAccount, in the release namespace.
+      // What the kubelet would run: the image's ENTRYPOINT with the container's args, as its ServiceAccount, in the release namespace.
       const deployment = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
       const container = deployment.spec!.template.spec!.containers[0]!;
-      expect(container.command).to.deep.equal(['node', 'dist/main.js']);
+      expect(container.command, "the chart keeps the image's ENTRYPOINT").to.equal(undefined);
+      const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(await readFile(join(root, 'Dockerfile'), 'utf8'))![1]!) as string[];
+      expect(entrypoint[0]).to.equal('node');
       const podName = `${fullname}-0`;
       const env: Record<string, string> = {};
       for (const e of container.env ?? []) {
@@ -131,7 +138,7 @@ describe('the Helm chart', function () {
       await writeFile(kubeconfig, asPod.exportConfig());
 
       await buildDist();
-      const child = spawn(process.execPath, [container.command![1]!, ...container.args!], { cwd: root, env: { ...process.env, ...env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...entrypoint.slice(1), ...container.args!], { cwd: root, env: { ...process.env, ...env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -36,24 +36,30 @@ app.kubernetes.io/component: orchestrator
 {{- end }}
 {{- end }}
 
-{{/* The orchestrator's flags: what the chart manages, then .Values.config (lists joined with commas). */}}
+{{/* The orchestrator's flags: what the chart manages, then .Values.config (lists joined with commas), each one quoted. */}}
 {{- define "ro.args" -}}
-- --metrics-bind-address=:{{ .Values.metrics.port }}
-- --leader-elect={{ .Values.leaderElection.enabled }}
-{{- if not (hasKey .Values.config "leader-election-id") }}
-- --leader-election-id={{ include "ro.fullname" . }}
+{{- $config := .Values.config | default dict -}}
+- {{ printf "--metrics-bind-address=%s:%v" (.Values.metrics.host | default "") .Values.metrics.port | quote }}
+- {{ printf "--leader-elect=%t" .Values.leaderElection.enabled | quote }}
+{{- if not (hasKey $config "leader-election-id") }}
+- {{ printf "--leader-election-id=%s" (include "ro.fullname" .) | quote }}
 {{- end }}
 {{- with .Values.watchNamespaces }}
-- --namespaces={{ join "," . }}
+- {{ printf "--namespaces=%s" (join "," .) | quote }}
 {{- end }}
-{{- range $flag, $value := .Values.config }}
+{{- range $flag, $value := $config }}
+{{- $text := toString $value }}
 {{- if kindIs "slice" $value }}
-- --{{ $flag }}={{ join "," $value }}
+{{- $text = join "," $value }}
 {{- else if and (kindIs "float64" $value) (eq $value (floor $value)) }}
 {{- /* YAML numbers arrive as float64, which Go prints as 1e+06. */}}
-- --{{ $flag }}={{ int64 $value }}
-{{- else }}
-- --{{ $flag }}={{ $value }}
+{{- $text = toString (int64 $value) }}
+{{- end }}
+- {{ printf "--%s=%s" $flag $text | quote }}
 {{- end }}
 {{- end }}
+
+{{/* Cluster-scoped names carry the namespace: two releases of one name in two namespaces must not share them. */}}
+{{- define "ro.clusterName" -}}
+{{- printf "%s-%s" (include "ro.fullname" .) .Release.Namespace }}
 {{- end }}
