@@ -72,6 +72,7 @@ export function chartValuesSchema(): Schema {
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         service: obj({ enabled: bool, annotations: anyObject }),
         serviceMonitor: obj({ enabled: bool, interval: str, labels: anyObject }),
+        prometheusRule: obj({ enabled: bool, labels: anyObject }),
       }),
       config: { ...obj(config), description: 'Orchestrator flags without their leading dashes (docs/configuration.md).' },
       nodeOptions: str,

@@ -8,6 +8,7 @@ import { CoordinationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, RbacAuth
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildDist } from '../../benchmarks/lib/processes.js';
+import { createMetrics } from '../../src/observability/index.js';
 import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { freePort } from '../../src/testing/processes.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
@@ -78,6 +79,24 @@ describe('the Helm chart', function () {
     expect(args).to.include('--namespaces=team-a,team-b');
     expect(args, 'a # in a value is not a YAML comment').to.include('--notification-channels=slack #ops,pagerduty');
     expect(args, 'a large number is not written 1e+06').to.include('--recently-finished-cache-size=1000000');
+  });
+
+  it("renders alerts on metrics the orchestrator exports, only next to a ServiceMonitor", async function () {
+    const refused = await helm(bin, ['template', 'r', chart, '--set', 'metrics.prometheusRule.enabled=true']);
+    expect(refused.ok).to.equal(false);
+    expect(refused.err).to.contain('metrics.prometheusRule.enabled needs metrics.serviceMonitor.enabled');
+    const r = await helm(bin, ['template', 'r', chart, '--namespace', 'ops', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.prometheusRule.enabled=true']);
+    expect(r.ok, r.err).to.equal(true);
+    const rule = parseAllDocuments(r.out).map((d) => d.toJS() as { kind: string; spec: { groups: { rules: { alert: string; expr: string }[] }[] } } | null).find((o) => o?.kind === 'PrometheusRule')!;
+    const rules = rule.spec.groups.flatMap((g) => g.rules);
+    expect(rules.map((x) => x.alert)).to.deep.equal(['RemediationOrchestratorLeader', 'RemediationTimeouts', 'RemediationWritesThrottled', 'RemediationWatchesFailing']);
+    const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
+    for (const { alert, expr } of rules) {
+      const used = expr.match(/remediation_[a-z_]+/g) ?? [];
+      expect(used.length, alert).to.be.greaterThan(0);
+      for (const name of used) expect(exported.has(name), `${alert} reads ${name}`).to.equal(true);
+      expect(expr, alert).to.contain('namespace="ops", service="r-remediation-orchestrator"');
+    }
   });
 
   it('ships the six CRDs of config/crd', async function () {
