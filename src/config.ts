@@ -201,6 +201,8 @@ interface Setting {
   /** The default as written on the command line (or a sentence when it is derived). */
   shown: (d: Config) => string;
   help: string;
+  /** The least value of an integer setting (0 when absent). */
+  min?: number;
 }
 
 const envOf = (flag: string): string => `ORCHESTRATOR_${flag.toUpperCase().replaceAll('-', '_')}`;
@@ -219,6 +221,9 @@ function setting(
   return { flag, env, kind, group, example, shown, help };
 }
 
+/** An integer setting whose value must be at least `min`. */
+const atLeast = (min: number, s: Setting): Setting => ({ ...s, min });
+
 const SETTINGS: readonly Setting[] = [
   setting('kubeconfig', 'string', 'Kubernetes', '/home/me/.kube/config', () => 'in-cluster, else ~/.kube/config', 'Path to a kubeconfig file.', 'KUBECONFIG'),
   setting('context', 'string', 'Kubernetes', 'kind-dev', () => "the kubeconfig's current context", 'Kubeconfig context to use.'),
@@ -234,19 +239,19 @@ const SETTINGS: readonly Setting[] = [
   setting('status-progress-interval', 'duration', 'Status', '10s', (d) => dur(d.status.progressIntervalMs), 'Longest wait of step progress for a status write (phase changes are written at once).'),
   setting('events', 'choice', 'Events', 'transitions', (d) => d.events.policy, `Kubernetes Events recorded: ${EVENT_POLICIES.join(', ')} (outcomes = approval waits, outcomes and warnings).`),
   setting('qps', 'number', 'API writes', '50', (d) => String(d.api.qps), 'Sustained API writes per second (token bucket rate).'),
-  setting('burst', 'integer', 'API writes', '100', (d) => String(d.api.burst), 'API writes allowed in a burst (token bucket size, >= 1).'),
-  setting('max-concurrent-writes', 'integer', 'API writes', '32', (d) => String(d.api.maxConcurrent), 'API writes in flight at once.'),
+  atLeast(1, setting('burst', 'integer', 'API writes', '100', (d) => String(d.api.burst), 'API writes allowed in a burst (token bucket size, >= 1).')),
+  atLeast(1, setting('max-concurrent-writes', 'integer', 'API writes', '32', (d) => String(d.api.maxConcurrent), 'API writes in flight at once.')),
   setting('max-retries', 'integer', 'API writes', '6', (d) => String(d.api.maxRetries), 'Retries of a transient API failure (0 = none).'),
   setting('api-backoff-initial', 'duration', 'API writes', '100ms', (d) => dur(d.api.backoff.initialMs), 'First retry delay of an API write.'),
   setting('api-backoff-max', 'duration', 'API writes', '30s', (d) => dur(d.api.backoff.maxMs), 'Longest retry delay of an API write.'),
   setting('informer-backoff-initial', 'duration', 'Informers', '250ms', (d) => dur(d.informer.backoff.initialMs), 'First delay before re-watching after a lost watch.'),
   setting('informer-backoff-max', 'duration', 'Informers', '30s', (d) => dur(d.informer.backoff.maxMs), 'Longest delay before re-watching.'),
-  setting('informer-page-size', 'integer', 'Informers', '500', (d) => String(d.informer.pageSize), 'Objects per LIST page.'),
+  atLeast(1, setting('informer-page-size', 'integer', 'Informers', '500', (d) => String(d.informer.pageSize), 'Objects per LIST page.')),
   setting('actor-restart-backoff-initial', 'duration', 'Actors', '500ms', (d) => dur(d.actors.restartBackoff.initialMs), 'First delay before restarting a crashed actor.'),
   setting('actor-restart-backoff-max', 'duration', 'Actors', '60s', (d) => dur(d.actors.restartBackoff.maxMs), 'Longest delay before restarting a crashed actor.'),
   setting('actor-max-restarts', 'integer', 'Actors', '10', (d) => String(d.actors.maxRestarts), 'Restarts of one actor before it is left stopped (0 = never restart).'),
-  setting('phase-history-limit', 'integer', 'Actors', '50', (d) => String(d.actors.phaseHistoryLimit), 'Phase transitions kept in memory per actor.'),
-  setting('recently-finished-cache-size', 'integer', 'Actors', '10000', (d) => String(d.actors.recentlyFinishedCacheSize), 'Finished request UIDs remembered to ignore late events.'),
+  atLeast(1, setting('phase-history-limit', 'integer', 'Actors', '50', (d) => String(d.actors.phaseHistoryLimit), 'Phase transitions kept in memory per actor.')),
+  atLeast(1, setting('recently-finished-cache-size', 'integer', 'Actors', '10000', (d) => String(d.actors.recentlyFinishedCacheSize), 'Finished request UIDs remembered to ignore late events.')),
   setting('shutdown-timeout', 'duration', 'Actors', '10s', (d) => dur(d.actors.shutdownTimeoutMs), 'Bound on stopping all actors at shutdown.'),
   setting('metrics-bind-address', 'address', 'Server', '0.0.0.0:8080', (d) => `${d.server.host}:${d.server.port}`, 'host:port serving /metrics, /healthz, /readyz (":8080" = all interfaces, port 0 = any free port).'),
   setting('log-level', 'level', 'Logging', 'debug', (d) => d.log.level, `Log level: ${LOG_LEVELS.join(', ')}.`),
@@ -260,15 +265,6 @@ const SETTINGS: readonly Setting[] = [
 ];
 
 const BY_FLAG = new Map(SETTINGS.map((s) => [s.flag, s]));
-
-/** The least value of each integer setting (0 when not listed). */
-const INTEGER_MIN: Readonly<Record<string, number>> = {
-  burst: 1,
-  'max-concurrent-writes': 1,
-  'informer-page-size': 1,
-  'phase-history-limit': 1,
-  'recently-finished-cache-size': 1,
-};
 
 // ---------------------------------------------------------------------------------------------
 // Reading raw values
@@ -422,7 +418,7 @@ export function loadConfig(
   }
   const optional = (r: Raw): string | undefined => (r.text.trim() === '' ? undefined : r.text.trim());
   const duration = (flag: string, fallback: number): number => get(flag, parseDurationMs, fallback);
-  const integer = (flag: string, fallback: number): number => get(flag, (r) => parseInteger(r, INTEGER_MIN[flag] ?? 0), fallback);
+  const integer = (flag: string, fallback: number): number => get(flag, (r) => parseInteger(r, BY_FLAG.get(flag)?.min ?? 0), fallback);
 
   const namespaces = get(
     'namespaces',
@@ -610,6 +606,6 @@ export function configSettings(): { flag: string; env: string; default: string; 
     group: s.group,
     kind: s.kind,
     ...(CHOICES[s.kind] ? { choices: CHOICES[s.kind] } : {}),
-    ...(s.kind === 'integer' ? { min: INTEGER_MIN[s.flag] ?? 0 } : {}),
+    ...(s.kind === 'integer' ? { min: s.min ?? 0 } : {}),
   }));
 }

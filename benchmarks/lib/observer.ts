@@ -141,8 +141,8 @@ export function handoffs(t: RequestTiming): { samples: number[]; reordered: numb
   let reordered = 0;
   for (const c of t.children.values()) {
     if (c.follows === undefined) continue;
-    const causes = c.follows === 'steps' ? [...t.children.values()].filter((s) => s.kind === 'KubernetesExecution') : c.follows.map((name) => t.children.get(name));
-    const dones = causes.map((s) => s?.doneAt);
+    const causing = c.follows === 'steps' ? [...t.children.values()].filter((s) => s.kind === 'KubernetesExecution') : c.follows.map((name) => t.children.get(name));
+    const dones = causing.map((s) => s?.doneAt);
     if (!dones.length || dones.some((d) => d === undefined)) {
       reordered++;
       continue;
