@@ -1,10 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildDist } from '../../benchmarks/lib/processes.js';
@@ -13,7 +13,8 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { freePort } from '../../src/testing/processes.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
-import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
+import { startNodeProcess } from '../support/orchestrator-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const chart = join(root, 'charts/remediation-orchestrator');
@@ -35,6 +36,20 @@ describe('the Helm chart', function () {
   this.timeout(180_000);
   let bin: string;
 
+  /** The objects `helm template` renders with `args`; fails the test if helm refuses. */
+  async function rendered<T = KubernetesObject>(args: string[]): Promise<T[]> {
+    const r = await helm(bin, ['template', ...args]);
+    expect(r.ok, r.err).to.equal(true);
+    return parseAllDocuments(r.out).map((d) => d.toJS() as T | null).filter((o): o is T => o !== null);
+  }
+
+  /** Expects `helm template` with `args` to refuse, saying `message`. */
+  async function refuses(args: string[], message: string): Promise<void> {
+    const r = await helm(bin, ['template', ...args]);
+    expect(r.ok, `helm template ${args.join(' ')} is refused`).to.equal(false);
+    expect(r.err).to.contain(message);
+  }
+
   before(async function () {
     this.timeout(900_000);
     const { stdout } = await run('bash', [join(root, 'tools/helm/build.sh')], { cwd: root });
@@ -47,28 +62,15 @@ describe('the Helm chart', function () {
   });
 
   it('refuses a misspelt flag, a malformed duration or two replicas without leader election, saying which', async function () {
-    const typo = await helm(bin, ['template', 'r', chart, '--set', 'config.timeout-executin=1h']);
-    expect(typo.ok).to.equal(false);
-    expect(typo.err).to.contain("additional properties 'timeout-executin' not allowed");
-    const duration = await helm(bin, ['template', 'r', chart, '--set', 'config.timeout-executing=an hour']);
-    expect(duration.ok).to.equal(false);
-    expect(duration.err).to.contain('/config/timeout-executing');
-    const noElection = await helm(bin, ['template', 'r', chart, '--set', 'leaderElection.enabled=false']);
-    expect(noElection.ok).to.equal(false);
-    expect(noElection.err).to.contain('replicaCount > 1 needs leaderElection.enabled');
-    const tooFew = await helm(bin, ['template', 'r', chart, '--set', 'config.burst=0']);
-    expect(tooFew.ok).to.equal(false);
-    expect(tooFew.err).to.contain("at '/config/burst': minimum: got 0, want 1");
-    const oneReplica = await helm(bin, ['template', 'r', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1']);
-    expect(oneReplica.ok, oneReplica.err).to.equal(true);
+    await refuses(['r', chart, '--set', 'config.timeout-executin=1h'], "additional properties 'timeout-executin' not allowed");
+    await refuses(['r', chart, '--set', 'config.timeout-executing=an hour'], '/config/timeout-executing');
+    await refuses(['r', chart, '--set', 'leaderElection.enabled=false'], 'replicaCount > 1 needs leaderElection.enabled');
+    await refuses(['r', chart, '--set', 'config.burst=0'], "at '/config/burst': minimum: got 0, want 1");
+    await rendered(['r', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1']);
   });
 
   it('binds the ClusterRole cluster-wide by default, per namespace with watchNamespaces, and passes config values verbatim', async function () {
-    const kinds = async (args: string[]) => {
-      const r = await helm(bin, ['template', 'r', chart, '--namespace', 'ops', ...args]);
-      expect(r.ok, r.err).to.equal(true);
-      return parseAllDocuments(r.out).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; roleRef?: { kind: string } } | null).filter((o) => o !== null);
-    };
+    const kinds = (args: string[]) => rendered<{ kind: string; metadata: { name: string; namespace?: string }; roleRef?: { kind: string } }>(['r', chart, '--namespace', 'ops', ...args]);
     const all = await kinds([]);
     expect(all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['ClusterRole']);
     expect(all.filter((o) => o.kind === 'RoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['Role']);
@@ -82,12 +84,9 @@ describe('the Helm chart', function () {
   });
 
   it("renders alerts on metrics the orchestrator exports, only next to a ServiceMonitor", async function () {
-    const refused = await helm(bin, ['template', 'r', chart, '--set', 'metrics.prometheusRule.enabled=true']);
-    expect(refused.ok).to.equal(false);
-    expect(refused.err).to.contain('metrics.prometheusRule.enabled needs metrics.serviceMonitor.enabled');
-    const r = await helm(bin, ['template', 'r', chart, '--namespace', 'ops', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.prometheusRule.enabled=true']);
-    expect(r.ok, r.err).to.equal(true);
-    const rule = parseAllDocuments(r.out).map((d) => d.toJS() as { kind: string; spec: { groups: { rules: { alert: string; expr: string }[] }[] } } | null).find((o) => o?.kind === 'PrometheusRule')!;
+    await refuses(['r', chart, '--set', 'metrics.prometheusRule.enabled=true'], 'metrics.prometheusRule.enabled needs metrics.serviceMonitor.enabled');
+    const objects = await rendered<{ kind: string; spec: { groups: { rules: { alert: string; expr: string }[] }[] } }>(['r', chart, '--namespace', 'ops', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.prometheusRule.enabled=true']);
+    const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
     const rules = rule.spec.groups.flatMap((g) => g.rules);
     expect(rules.map((x) => x.alert)).to.deep.equal(['RemediationOrchestratorLeader', 'RemediationTimeouts', 'RemediationWritesThrottled', 'RemediationWatchesFailing']);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
@@ -129,9 +128,7 @@ describe('the Helm chart', function () {
     it("is accepted, and its pod's command, flags and ServiceAccount drive a request to Completed under leader election", async function () {
       this.timeout(300_000);
       const port = await freePort();
-      const rendered = await helm(bin, ['template', release, chart, '--namespace', ns, '--set', `metrics.port=${port}`, '--set-json', `watchNamespaces=["${ns}"]`]);
-      expect(rendered.ok, rendered.err).to.equal(true);
-      const objects = parseAllDocuments(rendered.out).map((d) => d.toJS() as KubernetesObject | null).filter((o): o is KubernetesObject => o !== null);
+      const objects = await rendered([release, chart, '--namespace', ns, '--set', `metrics.port=${port}`, '--set-json', `watchNamespaces=["${ns}"]`]);
       const generic = KubernetesObjectApi.makeApiClient(admin);
       for (const o of objects) await generic.create(o);
       expect(objects.map((o) => o.kind).sort()).to.deep.equal(['ClusterRole', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
@@ -148,31 +145,20 @@ describe('the Helm chart', function () {
         const field = e.valueFrom?.fieldRef?.fieldPath;
         env[e.name] = field === 'metadata.namespace' ? ns : field === 'metadata.name' ? podName : e.value!;
       }
-      const core = admin.makeApiClient(CoreV1Api);
-      const token = await core.createNamespacedServiceAccountToken({ name: deployment.spec!.template.spec!.serviceAccountName!, namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-      const asPod = new KubeConfig();
-      const cluster = admin.getCurrentCluster()!;
-      asPod.loadFromOptions({ clusters: [cluster], users: [{ name: 'pod', token: token.status!.token }], contexts: [{ name: 'pod', cluster: cluster.name, user: 'pod' }], currentContext: 'pod' });
+      const asPod = await kubeConfigAs(admin, ns, deployment.spec!.template.spec!.serviceAccountName!);
       const kubeconfig = join(await mkdtemp(join(tmpdir(), 'chart-')), 'kubeconfig');
       await writeFile(kubeconfig, asPod.exportConfig());
 
       await buildDist();
-      const child = spawn(process.execPath, [...entrypoint.slice(1), ...container.args!], { cwd: root, env: { ...process.env, ...env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      stopOrchestrator = async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        await exited;
-      };
+      const pod = startNodeProcess([...entrypoint.slice(1), ...container.args!], { ...env, KUBECONFIG: kubeconfig });
+      stopOrchestrator = () => pod.kill('SIGTERM');
       sim = await startSimulator({ kubeConfig: admin, namespaces: [ns] });
 
       const k = new Objects(admin);
       await k.create('RemediationRequest', ns, { metadata: { name: 'charted' }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } });
       const completed = (items: Obj[]) => (items.find((o) => o.metadata.name === 'charted' && (o.status as { phase?: string })?.phase === 'Completed') ? true : undefined);
       await k.waitUntil('RemediationRequest', ns, completed, 120_000, 'the request completes').catch((err: Error) => {
-        throw new Error(`${err.message}\n--- orchestrator:\n${output.slice(-4000)}`);
+        throw new Error(`${err.message}\n--- orchestrator:\n${pod.output().slice(-4000)}`);
       });
 
       const lease = await admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: fullname, namespace: ns });

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1ClusterRole, type V1Role } from '@kubernetes/client-node';
+import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1ClusterRole, type V1Role } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { remediationRequest } from '../support/fixtures.js';
-import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
+import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
 const manifest = async <T>(file: string): Promise<T> => parse(await readFile(new URL(`../../config/rbac/${file}`, import.meta.url), 'utf8')) as T;
@@ -41,16 +41,7 @@ describe('the RBAC of config/rbac', function () {
     await rbac.createClusterRoleBinding({ body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [{ kind: 'ServiceAccount', name: 'orchestrator', namespace: ns }] } });
     await rbac.createNamespacedRole({ namespace: ns, body: { ...leaseRole, metadata: { name: leaseRole.metadata!.name, namespace: ns } } });
     await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'leader-election' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseRole.metadata!.name! }, subjects: [{ kind: 'ServiceAccount', name: 'orchestrator', namespace: ns }] } });
-    const token = await core.createNamespacedServiceAccountToken({ name: 'orchestrator', namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-
-    const asOrchestrator = new KubeConfig();
-    const cluster = admin.getCurrentCluster()!;
-    asOrchestrator.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: 'orchestrator', token: token.status!.token }],
-      contexts: [{ name: 'orchestrator', cluster: cluster.name, user: 'orchestrator' }],
-      currentContext: 'orchestrator',
-    });
+    const asOrchestrator = await kubeConfigAs(admin, ns, 'orchestrator');
     orchestrator = await startOrchestrator(asOrchestrator, [ns], (c) => {
       c.leaderElection.enabled = true;
       c.leaderElection.leaseNamespace = ns;

@@ -1,7 +1,7 @@
 // Helpers for tests against a real API server: namespaces, typed custom-object calls, and waiting
 // on a watch for the cluster to reach a state (never a sleep).
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../../src/api/index.js';
 import { Informer, type KubeObject } from '../../src/k8s/informer.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -23,6 +23,20 @@ export async function createNamespace(kc: KubeConfig, prefix = 't'): Promise<str
 
 export async function deleteNamespace(kc: KubeConfig, name: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+}
+
+/** A KubeConfig for the same cluster as `admin` that authenticates as a ServiceAccount (a one-hour token), as its pod would. */
+export async function kubeConfigAs(admin: KubeConfig, namespace: string, serviceAccount: string): Promise<KubeConfig> {
+  const token = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ name: serviceAccount, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const kc = new KubeConfig();
+  const cluster = admin.getCurrentCluster()!;
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: serviceAccount, token: token.status!.token }],
+    contexts: [{ name: serviceAccount, cluster: cluster.name, user: serviceAccount }],
+    currentContext: serviceAccount,
+  });
+  return kc;
 }
 
 export class Objects {

@@ -1,4 +1,4 @@
-// Runs src/main.ts as a separate process, as the product runs, for crash and fail-over tests.
+// Runs src/main.ts (or dist/main.js) as a separate process, as the product runs, for crash, fail-over and chart tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +12,12 @@ export interface OrchestratorProcess {
 }
 
 export function startOrchestratorProcess(kubeconfigPath: string, namespaces: string[], env: Record<string, string> = {}, args: string[] = []): OrchestratorProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--kubeconfig=${kubeconfigPath}`, `--namespaces=${namespaces.join(',')}`, '--metrics-bind-address=127.0.0.1:0', '--log-level=warn', ...args], {
+  return startNodeProcess(['--import', 'tsx', 'src/main.ts', `--kubeconfig=${kubeconfigPath}`, `--namespaces=${namespaces.join(',')}`, '--metrics-bind-address=127.0.0.1:0', '--log-level=warn', ...args], env);
+}
+
+/** Runs `node <nodeArgs>` from the repository root with `env` added, keeping its output; killed when the tests exit. */
+export function startNodeProcess(nodeArgs: string[], env: Record<string, string> = {}): OrchestratorProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
