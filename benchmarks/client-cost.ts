@@ -7,7 +7,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
 import { API_VERSION, KINDS } from '../src/api/index.js';
 import { withConnectionReuse } from '../src/k8s/connection-reuse.js';
 import { ContentType, KubeHttp } from '../src/k8s/kube-http.js';
@@ -47,9 +53,26 @@ function clientNode(kc: KubeConfig): Client {
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     name: 'client-node',
-    patchStatus: (body) => api.patchNamespacedCustomObjectStatus({ group, version: API_VERSION, plural, namespace: NS, name: NAME, body: { status: body }, fieldManager: 'bench' }, mergePatch),
+    patchStatus: (body) =>
+      api.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version: API_VERSION,
+          plural,
+          namespace: NS,
+          name: NAME,
+          body: { status: body },
+          fieldManager: 'bench',
+        },
+        mergePatch,
+      ),
     watch: (resourceVersion, onModified) =>
-      new Watch(kc).watch(collection, { resourceVersion, allowWatchBookmarks: true, fieldSelector: `metadata.name=${NAME}` }, (type) => type === 'MODIFIED' && onModified(), () => undefined),
+      new Watch(kc).watch(
+        collection,
+        { resourceVersion, allowWatchBookmarks: true, fieldSelector: `metadata.name=${NAME}` },
+        (type) => type === 'MODIFIED' && onModified(),
+        () => undefined,
+      ),
   };
 }
 
@@ -57,9 +80,19 @@ function kubeHttp(kc: KubeConfig): Client {
   const http = new KubeHttp(kc);
   return {
     name: 'KubeHttp',
-    patchStatus: (body) => http.request('PATCH', `${collection}/${NAME}/status`, { query: { fieldManager: 'bench' }, body: { status: body }, contentType: ContentType.mergePatch }),
+    patchStatus: (body) =>
+      http.request('PATCH', `${collection}/${NAME}/status`, {
+        query: { fieldManager: 'bench' },
+        body: { status: body },
+        contentType: ContentType.mergePatch,
+      }),
     watch: (resourceVersion, onModified) =>
-      http.watch(collection, { resourceVersion, allowWatchBookmarks: true, fieldSelector: `metadata.name=${NAME}` }, (type) => type === 'MODIFIED' && onModified(), () => undefined),
+      http.watch(
+        collection,
+        { resourceVersion, allowWatchBookmarks: true, fieldSelector: `metadata.name=${NAME}` },
+        (type) => type === 'MODIFIED' && onModified(),
+        () => undefined,
+      ),
   };
 }
 
@@ -91,14 +124,26 @@ async function patchCost(client: Client, count: number): Promise<number> {
 }
 
 /** CPU ms per watch event received here, for `count` patches made by a child process. */
-async function watchCost(client: Client, http: KubeHttp, kubeconfigPath: string, count: number): Promise<number> {
-  const { metadata } = await http.request<{ metadata: { resourceVersion: string } }>('GET', `${collection}/${NAME}`);
+async function watchCost(
+  client: Client,
+  http: KubeHttp,
+  kubeconfigPath: string,
+  count: number,
+): Promise<number> {
+  const { metadata } = await http.request<{ metadata: { resourceVersion: string } }>(
+    'GET',
+    `${collection}/${NAME}`,
+  );
   let received = 0;
   let allReceived!: () => void;
   const everyEvent = new Promise<void>((resolve) => (allReceived = resolve));
   const watch = await client.watch(metadata.resourceVersion, () => ++received === count && allReceived());
   const start = process.cpuUsage();
-  const writer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--write', kubeconfigPath, String(count)], { stdio: 'inherit' });
+  const writer = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--write', kubeconfigPath, String(count)],
+    { stdio: 'inherit' },
+  );
   const [code] = (await once(writer, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`the writer process exited with ${code}`);
   await everyEvent;
@@ -109,7 +154,19 @@ async function watchCost(client: Client, http: KubeHttp, kubeconfigPath: string,
 
 async function createRequest(http: KubeHttp): Promise<void> {
   await http.request('POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } });
-  const body = { apiVersion: `${group}/${API_VERSION}`, kind, metadata: { name: NAME }, spec: { targetingData: { signalFingerprint: 'fp:bench', alertName: 'HighMemoryUsage', environment: 'production', severity: 'critical' } } };
+  const body = {
+    apiVersion: `${group}/${API_VERSION}`,
+    kind,
+    metadata: { name: NAME },
+    spec: {
+      targetingData: {
+        signalFingerprint: 'fp:bench',
+        alertName: 'HighMemoryUsage',
+        environment: 'production',
+        severity: 'critical',
+      },
+    },
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       await http.request('POST', collection, { body });
@@ -123,11 +180,18 @@ async function createRequest(http: KubeHttp): Promise<void> {
 }
 
 async function measure(count: number): Promise<void> {
-  const plane = await startControlPlane({ installCrds: true, controllerManager: false, log: (line) => console.error(line) });
+  const plane = await startControlPlane({
+    installCrds: true,
+    controllerManager: false,
+    log: (line) => console.error(line),
+  });
   try {
     const admin = new KubeHttp(loadConfig(plane.kubeconfigPath));
     await createRequest(admin);
-    const clients = [clientNode(loadConfig(plane.kubeconfigPath)), kubeHttp(loadConfig(plane.kubeconfigPath))];
+    const clients = [
+      clientNode(loadConfig(plane.kubeconfigPath)),
+      kubeHttp(loadConfig(plane.kubeconfigPath)),
+    ];
     for (const client of clients) {
       await patchCost(client, WARMUP);
       await watchCost(client, admin, plane.kubeconfigPath, WARMUP);
@@ -139,7 +203,8 @@ async function measure(count: number): Promise<void> {
         samples.get(client.name)!.event.push(await watchCost(client, admin, plane.kubeconfigPath, count));
       }
     }
-    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const median = (values: number[]): number =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const rows = [...samples].map(([client, s]) => ({
       client,
       'CPU ms per patch': +median(s.patch).toFixed(3),
@@ -147,7 +212,9 @@ async function measure(count: number): Promise<void> {
       'patch rounds': s.patch.map((v) => v.toFixed(3)).join(' '),
       'event rounds': s.event.map((v) => v.toFixed(3)).join(' '),
     }));
-    console.log(`${count} status merge patches (~1 KB status) per measurement, ${IN_FLIGHT} in flight, median of ${ROUNDS} rounds, Node ${process.version}, ${cpus().length} cores`);
+    console.log(
+      `${count} status merge patches (~1 KB status) per measurement, ${IN_FLIGHT} in flight, median of ${ROUNDS} rounds, Node ${process.version}, ${cpus().length} cores`,
+    );
     console.table(rows);
   } finally {
     await plane.stop();

@@ -64,7 +64,15 @@ const { values, positionals } = parseArgs({
 
 if (values.help) {
   const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-  console.log(text.slice(0, text.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
+  console.log(
+    text
+      .slice(
+        0,
+        text.findIndex((l) => !l.startsWith('//')),
+      )
+      .map((l) => l.slice(3))
+      .join('\n'),
+  );
   process.exit(0);
 }
 
@@ -77,7 +85,10 @@ function num(flag: string, v: string | undefined): number | undefined {
 
 function writeReport(results: BenchmarkResult[], stem: string): void {
   writeFileSync(join(resultsDir, `${stem}.svg`), renderChart(results));
-  writeFileSync(join(resultsDir, `${stem}.md`), `${summaryTable(results)}\n\nAPI requests per remediation by verb and kind:\n\n${apiTable(results)}\n`);
+  writeFileSync(
+    join(resultsDir, `${stem}.md`),
+    `${summaryTable(results)}\n\nAPI requests per remediation by verb and kind:\n\n${apiTable(results)}\n`,
+  );
   say(`wrote ${join(resultsDir, `${stem}.svg`)} and ${stem}.md`);
 }
 
@@ -96,7 +107,9 @@ const common = {
   profile: values.profile ?? false,
   runFrom: values['from-source'] ? ('source' as const) : ('dist' as const),
   skipCleanup: (values['skip-cleanup'] ?? false) && !values.kubeconfig,
-  ...(values['orchestrator-node-flags'] ? { orchestratorNodeArgs: values['orchestrator-node-flags'].split(/\s+/).filter(Boolean) } : {}),
+  ...(values['orchestrator-node-flags']
+    ? { orchestratorNodeArgs: values['orchestrator-node-flags'].split(/\s+/).filter(Boolean) }
+    : {}),
   ...(values.timeout ? { timeoutMs: num('timeout', values.timeout)! * 1000 } : {}),
 };
 
@@ -113,17 +126,37 @@ function realisticFor(seconds: number): string {
   const total = 2000 + 5000 + 1000 + 3 * 3000;
   const f = (seconds * 1000) / total;
   const scale = (ms: number): number => Math.round(ms * f);
-  return JSON.stringify({ ...base, processing: { delayMs: scale(2000) }, analysis: { delayMs: scale(5000) }, workflow: { delayMs: scale(1000) }, execution: { delayMs: scale(3000) }, notification: { delayMs: scale(1000) } });
+  return JSON.stringify({
+    ...base,
+    processing: { delayMs: scale(2000) },
+    analysis: { delayMs: scale(5000) },
+    workflow: { delayMs: scale(1000) },
+    execution: { delayMs: scale(3000) },
+    notification: { delayMs: scale(1000) },
+  });
 }
 
 async function main(): Promise<void> {
   const kubeconfig = await kubeconfigPath();
   if (!values.ladder) {
     const options: BenchmarkOptions = values.quick
-      ? { name: 'quick', kubeconfigPath: kubeconfig, count: num('count', values.count) ?? 60, scenario: values.scenario ?? 'zero', ...common }
-      : { kubeconfigPath: kubeconfig, count: num('count', values.count) ?? 1000, rate: num('rate', values.rate), scenario: values.scenario ?? 'zero', ...common };
+      ? {
+          name: 'quick',
+          kubeconfigPath: kubeconfig,
+          count: num('count', values.count) ?? 60,
+          scenario: values.scenario ?? 'zero',
+          ...common,
+        }
+      : {
+          kubeconfigPath: kubeconfig,
+          count: num('count', values.count) ?? 1000,
+          rate: num('rate', values.rate),
+          scenario: values.scenario ?? 'zero',
+          ...common,
+        };
     const result = await runBenchmark(options);
-    const out = values.out ?? join(tmpdir(), `bench-${result.date.replace(/[:.]/g, '-')}-${result.name}.json`);
+    const out =
+      values.out ?? join(tmpdir(), `bench-${result.date.replace(/[:.]/g, '-')}-${result.name}.json`);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
     say(printable(result));
@@ -136,13 +169,23 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const day = new Date().toISOString().slice(0, 10);
   const results: BenchmarkResult[] = [];
-  const suffix = (common.orchestratorNodeArgs ?? []).map((f) => `-${f.replace(/^-+/, '').replace(/[^a-zA-Z0-9]+/g, '-')}`).join('');
-  const run = async (options: Omit<BenchmarkOptions, 'kubeconfigPath'>): Promise<BenchmarkResult | undefined> => {
+  const suffix = (common.orchestratorNodeArgs ?? [])
+    .map((f) => `-${f.replace(/^-+/, '').replace(/[^a-zA-Z0-9]+/g, '-')}`)
+    .join('');
+  const run = async (
+    options: Omit<BenchmarkOptions, 'kubeconfigPath'>,
+  ): Promise<BenchmarkResult | undefined> => {
     const stepName = options.name ?? '';
-    if (values.only && !values.only.split(',').some((o) => stepName === o || stepName.startsWith(`${o}-`))) return undefined;
+    if (values.only && !values.only.split(',').some((o) => stepName === o || stepName.startsWith(`${o}-`)))
+      return undefined;
     const started = performance.now();
     try {
-      const result = await runBenchmark({ kubeconfigPath: kubeconfig, ...options, ...common, name: `${options.name}${suffix}` });
+      const result = await runBenchmark({
+        kubeconfigPath: kubeconfig,
+        ...options,
+        ...common,
+        name: `${options.name}${suffix}`,
+      });
       const file = join(resultsDir, `${day}-${result.name}.json`);
       writeFileSync(file, `${JSON.stringify(result, null, 1)}\n`);
       say(printable(result));
@@ -150,13 +193,21 @@ async function main(): Promise<void> {
       results.push(result);
       return result;
     } catch (err) {
-      say(`bench ${options.name}: FAILED after ${((performance.now() - started) / 1000).toFixed(0)} s: ${err instanceof Error ? err.stack : String(err)}`);
+      say(
+        `bench ${options.name}: FAILED after ${((performance.now() - started) / 1000).toFixed(0)} s: ${err instanceof Error ? err.stack : String(err)}`,
+      );
       return undefined;
     }
   };
   await run({ name: 'burst-100-zero', count: 100, scenario: 'zero' });
   const burst1000 = await run({ name: 'burst-1000-zero', count: 1000, scenario: 'zero' });
-  await run({ name: 'burst-10000-zero', count: 10_000, scenario: 'zero', timeoutMs: 20 * 60_000, cleanupTimeoutMs: 10 * 60_000 });
+  await run({
+    name: 'burst-10000-zero',
+    count: 10_000,
+    scenario: 'zero',
+    timeoutMs: 20 * 60_000,
+    cleanupTimeoutMs: 10 * 60_000,
+  });
   await run({ name: 'burst-1000-realistic', count: 1000, scenario: 'realistic' });
   // The steady run: 70% of the saturation rate, with the simulated work stretched so that about
   // 1,000 requests are in flight (Little's law). The saturation rate is what the 1,000 burst drains
@@ -167,7 +218,13 @@ async function main(): Promise<void> {
   for (const rate of given ?? [Math.max(1, Math.round(saturation * 0.7))]) {
     const workSeconds = Math.max(5, 1000 / rate);
     const count = Math.round(rate * (workSeconds + 60));
-    await run({ name: `steady-${rate}per-s-realistic`, count, rate, scenario: realisticFor(workSeconds), timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000 });
+    await run({
+      name: `steady-${rate}per-s-realistic`,
+      count,
+      rate,
+      scenario: realisticFor(workSeconds),
+      timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000,
+    });
   }
   if (results.length > 0) writeReport(results, `${day}-ladder`);
 }
@@ -175,7 +232,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  say(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  say(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;
 } finally {
   await plane?.stop();

@@ -18,20 +18,67 @@ const plan = [
   { name: 'restart-pods', action: 'rollout-restart', dependsOn: ['scale-up'] },
   { name: 'verify', action: 'check-memory', dependsOn: ['restart-pods'] },
 ];
-const realistic = { processing: { delayMs: 800 }, analysis: { delayMs: 1200 }, workflow: { delayMs: 600 }, execution: { delayMs: 1000 }, notification: { delayMs: 300 }, plan };
+const realistic = {
+  processing: { delayMs: 800 },
+  analysis: { delayMs: 1200 },
+  workflow: { delayMs: 600 },
+  execution: { delayMs: 1000 },
+  notification: { delayMs: 300 },
+  plan,
+};
 const samples = [
-  { name: 'payment-api-high-memory', alertName: 'HighMemoryUsage', environment: 'production', severity: 'critical', scenario: realistic, story: 'remediated: scale up, restart, verify' },
-  { name: 'checkout-latency', alertName: 'HighLatencyP99', environment: 'production', severity: 'warning', scenario: { ...realistic, analysis: { delayMs: 1000, requiresApproval: true, approvalDecision: 'Approved', approvalDelayMs: 3000 } }, story: 'needs approval; a person approves after 3 s' },
-  { name: 'orders-db-disk-full', alertName: 'DiskAlmostFull', environment: 'staging', severity: 'critical', scenario: { ...realistic, execution: { delayMs: 1000, failSteps: ['restart-pods'] } }, story: 'the restart step fails; the orchestrator escalates' },
+  {
+    name: 'payment-api-high-memory',
+    alertName: 'HighMemoryUsage',
+    environment: 'production',
+    severity: 'critical',
+    scenario: realistic,
+    story: 'remediated: scale up, restart, verify',
+  },
+  {
+    name: 'checkout-latency',
+    alertName: 'HighLatencyP99',
+    environment: 'production',
+    severity: 'warning',
+    scenario: {
+      ...realistic,
+      analysis: {
+        delayMs: 1000,
+        requiresApproval: true,
+        approvalDecision: 'Approved',
+        approvalDelayMs: 3000,
+      },
+    },
+    story: 'needs approval; a person approves after 3 s',
+  },
+  {
+    name: 'orders-db-disk-full',
+    alertName: 'DiskAlmostFull',
+    environment: 'staging',
+    severity: 'critical',
+    scenario: { ...realistic, execution: { delayMs: 1000, failSteps: ['restart-pods'] } },
+    story: 'the restart step fails; the orchestrator escalates',
+  },
 ];
 
 const plane = await startControlPlane({ installCrds: true, log: (l) => say(`  ${l}`) });
-const kubectl = (...args: string[]): string => execFileSync(plane.binDir ? join(plane.binDir, 'kubectl') : 'kubectl', ['--kubeconfig', plane.kubeconfigPath, ...args], { encoding: 'utf8' });
+const kubectl = (...args: string[]): string =>
+  execFileSync(
+    plane.binDir ? join(plane.binDir, 'kubectl') : 'kubectl',
+    ['--kubeconfig', plane.kubeconfigPath, ...args],
+    { encoding: 'utf8' },
+  );
 const config = defaultConfig();
 config.kube.namespaces = ['default'];
 // Someone is watching: show each step as it finishes (production default: 10s).
 config.status.progressIntervalMs = 1_000;
-const orchestrator = buildOrchestrator({ kubeConfig: plane.kubeConfig, config, clock: systemClock, logger: createLogger({ level: 'warn' }), metrics: createMetrics() });
+const orchestrator = buildOrchestrator({
+  kubeConfig: plane.kubeConfig,
+  config,
+  clock: systemClock,
+  logger: createLogger({ level: 'warn' }),
+  metrics: createMetrics(),
+});
 const simulator = await startSimulator({ kubeConfig: plane.kubeConfig, namespaces: ['default'] });
 await orchestrator.start();
 say('\nThe orchestrator and the simulated child controllers (processing, analysis, workflow, execution,');
@@ -41,7 +88,12 @@ say();
 
 const watcher = new Informer<RemediationRequest>({
   kubeConfig: plane.kubeConfig,
-  resource: { group: KINDS.RemediationRequest.group, version: API_VERSION, plural: KINDS.RemediationRequest.plural, namespace: 'default' },
+  resource: {
+    group: KINDS.RemediationRequest.group,
+    version: API_VERSION,
+    plural: KINDS.RemediationRequest.plural,
+    namespace: 'default',
+  },
   clock: systemClock,
   backoff: { initialMs: 200, maxMs: 2000, jitter: 0.5 },
 });
@@ -57,7 +109,9 @@ const allDone = new Promise<void>((resolve) => {
     seen.set(name, line);
     const t = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
     const steps = s.stepsTotal ? `  steps ${s.stepsCompleted}/${s.stepsTotal}` : '';
-    say(`  ${t}s  ${name.padEnd(26)} ${(s.phase ?? '(new)').padEnd(17)} ${String(s.overallProgress ?? 0).padStart(3)}%${steps}${s.reason ? `  ${s.reason}` : ''}`);
+    say(
+      `  ${t}s  ${name.padEnd(26)} ${(s.phase ?? '(new)').padEnd(17)} ${String(s.overallProgress ?? 0).padStart(3)}%${steps}${s.reason ? `  ${s.reason}` : ''}`,
+    );
     if (samples.every((x) => terminal.has(watcher.get('default', x.name)?.status?.phase ?? ''))) resolve();
   });
 });
@@ -73,7 +127,15 @@ for (const s of samples) {
       apiVersion: apiVersionOf('RemediationRequest'),
       kind: 'RemediationRequest',
       metadata: { name: s.name },
-      spec: { targetingData: { signalFingerprint: `demo:${s.name}`, alertName: s.alertName, environment: s.environment, severity: s.severity, annotations: { [SCENARIO_ANNOTATION]: JSON.stringify(s.scenario) } } },
+      spec: {
+        targetingData: {
+          signalFingerprint: `demo:${s.name}`,
+          alertName: s.alertName,
+          environment: s.environment,
+          severity: s.severity,
+          annotations: { [SCENARIO_ANNOTATION]: JSON.stringify(s.scenario) },
+        },
+      },
     },
   });
 }
@@ -87,8 +149,17 @@ clearTimeout(timer);
 
 say('\n$ kubectl get rr');
 say(kubectl('get', 'rr'));
-say('$ kubectl get notificationrequests -o custom-columns=NAME:.metadata.name,TYPE:.spec.type,PRIORITY:.spec.priority,PHASE:.status.phase,TITLE:.spec.title');
-say(kubectl('get', 'notificationrequests', '-o', 'custom-columns=NAME:.metadata.name,TYPE:.spec.type,PRIORITY:.spec.priority,PHASE:.status.phase,TITLE:.spec.title'));
+say(
+  '$ kubectl get notificationrequests -o custom-columns=NAME:.metadata.name,TYPE:.spec.type,PRIORITY:.spec.priority,PHASE:.status.phase,TITLE:.spec.title',
+);
+say(
+  kubectl(
+    'get',
+    'notificationrequests',
+    '-o',
+    'custom-columns=NAME:.metadata.name,TYPE:.spec.type,PRIORITY:.spec.priority,PHASE:.status.phase,TITLE:.spec.title',
+  ),
+);
 say('$ kubectl get rp,aia,we,ke');
 say(kubectl('get', 'rp,aia,we,ke'));
 say('What happened: each request got its children one phase at a time; the approval request waited in');

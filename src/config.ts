@@ -188,7 +188,8 @@ export class ConfigError extends Error {
 // ---------------------------------------------------------------------------------------------
 // The settings table
 
-type Kind = 'string' | 'list' | 'duration' | 'number' | 'integer' | 'boolean' | 'address' | 'level' | 'choice';
+type Kind =
+  'string' | 'list' | 'duration' | 'number' | 'integer' | 'boolean' | 'address' | 'level' | 'choice';
 
 interface Setting {
   flag: string;
@@ -207,7 +208,8 @@ interface Setting {
 
 const envOf = (flag: string): string => `ORCHESTRATOR_${flag.toUpperCase().replaceAll('-', '_')}`;
 /** Go spelling of a duration, in ms below a second ("100ms" reads better than "0.1s"). */
-const dur = (ms: number): string => (ms > 0 && ms < 1000 && Number.isInteger(ms) ? `${ms}ms` : formatDuration(ms));
+const dur = (ms: number): string =>
+  ms > 0 && ms < 1000 && Number.isInteger(ms) ? `${ms}ms` : formatDuration(ms);
 
 function setting(
   flag: string,
@@ -225,43 +227,320 @@ function setting(
 const atLeast = (min: number, s: Setting): Setting => ({ ...s, min });
 
 const SETTINGS: readonly Setting[] = [
-  setting('kubeconfig', 'string', 'Kubernetes', '/home/me/.kube/config', () => 'in-cluster, else ~/.kube/config', 'Path to a kubeconfig file.', 'KUBECONFIG'),
-  setting('context', 'string', 'Kubernetes', 'kind-dev', () => "the kubeconfig's current context", 'Kubeconfig context to use.'),
-  setting('namespaces', 'list', 'Kubernetes', 'team-a,team-b', () => 'all namespaces', 'Comma-separated namespaces to watch.'),
-  setting('timeout-global', 'duration', 'Timeouts', '1h', (d) => dur(d.timeouts.global), 'Whole-remediation timeout, from status.startTime.'),
-  setting('timeout-processing', 'duration', 'Timeouts', '15m', (d) => dur(d.timeouts.processing), 'Processing phase timeout.'),
-  setting('timeout-analyzing', 'duration', 'Timeouts', '15m', (d) => dur(d.timeouts.analyzing), 'Analyzing phase timeout.'),
-  setting('timeout-awaiting-approval', 'duration', 'Timeouts', '15m', (d) => dur(d.timeouts.awaitingApproval), 'AwaitingApproval phase timeout.'),
-  setting('timeout-workflow-planning', 'duration', 'Timeouts', '15m', (d) => dur(d.timeouts.workflowPlanning), 'WorkflowPlanning phase timeout.'),
-  setting('timeout-executing', 'duration', 'Timeouts', '30m', (d) => dur(d.timeouts.executing), 'Executing phase timeout.'),
-  setting('retention', 'duration', 'Retention', '24h', (d) => dur(d.retention.afterCompletionMs), 'How long a finished request is kept before it is deleted.'),
-  setting('notification-channels', 'list', 'Notifications', 'slack,email', (d) => d.notifications.channels.join(','), 'Comma-separated channels of created NotificationRequests.'),
-  setting('status-progress-interval', 'duration', 'Status', '10s', (d) => dur(d.status.progressIntervalMs), 'Longest wait of step progress for a status write (phase changes are written at once).'),
-  setting('events', 'choice', 'Events', 'transitions', (d) => d.events.policy, `Kubernetes Events recorded: ${EVENT_POLICIES.join(', ')} (outcomes = approval waits, outcomes and warnings).`),
-  setting('qps', 'number', 'API writes', '50', (d) => String(d.api.qps), 'Sustained API writes per second (token bucket rate).'),
-  atLeast(1, setting('burst', 'integer', 'API writes', '100', (d) => String(d.api.burst), 'API writes allowed in a burst (token bucket size, >= 1).')),
-  atLeast(1, setting('max-concurrent-writes', 'integer', 'API writes', '32', (d) => String(d.api.maxConcurrent), 'API writes in flight at once.')),
-  setting('max-retries', 'integer', 'API writes', '6', (d) => String(d.api.maxRetries), 'Retries of a transient API failure (0 = none).'),
-  setting('api-backoff-initial', 'duration', 'API writes', '100ms', (d) => dur(d.api.backoff.initialMs), 'First retry delay of an API write.'),
-  setting('api-backoff-max', 'duration', 'API writes', '30s', (d) => dur(d.api.backoff.maxMs), 'Longest retry delay of an API write.'),
-  setting('informer-backoff-initial', 'duration', 'Informers', '250ms', (d) => dur(d.informer.backoff.initialMs), 'First delay before re-watching after a lost watch.'),
-  setting('informer-backoff-max', 'duration', 'Informers', '30s', (d) => dur(d.informer.backoff.maxMs), 'Longest delay before re-watching.'),
-  atLeast(1, setting('informer-page-size', 'integer', 'Informers', '500', (d) => String(d.informer.pageSize), 'Objects per LIST page.')),
-  setting('actor-restart-backoff-initial', 'duration', 'Actors', '500ms', (d) => dur(d.actors.restartBackoff.initialMs), 'First delay before restarting a crashed actor.'),
-  setting('actor-restart-backoff-max', 'duration', 'Actors', '60s', (d) => dur(d.actors.restartBackoff.maxMs), 'Longest delay before restarting a crashed actor.'),
-  setting('actor-max-restarts', 'integer', 'Actors', '10', (d) => String(d.actors.maxRestarts), 'Restarts of one actor before it is left stopped (0 = never restart).'),
-  atLeast(1, setting('phase-history-limit', 'integer', 'Actors', '50', (d) => String(d.actors.phaseHistoryLimit), 'Phase transitions kept in memory per actor.')),
-  atLeast(1, setting('recently-finished-cache-size', 'integer', 'Actors', '10000', (d) => String(d.actors.recentlyFinishedCacheSize), 'Finished request UIDs remembered to ignore late events.')),
-  setting('shutdown-timeout', 'duration', 'Actors', '10s', (d) => dur(d.actors.shutdownTimeoutMs), 'Bound on stopping all actors at shutdown.'),
-  setting('metrics-bind-address', 'address', 'Server', '0.0.0.0:8080', (d) => `${d.server.host}:${d.server.port}`, 'host:port serving /metrics, /healthz, /readyz (":8080" = all interfaces, port 0 = any free port).'),
-  setting('log-level', 'level', 'Logging', 'debug', (d) => d.log.level, `Log level: ${LOG_LEVELS.join(', ')}.`),
-  setting('leader-elect', 'boolean', 'Leader election', 'true', (d) => String(d.leaderElection.enabled), 'Run actors only while holding the Lease (turn on with more than one replica).'),
-  setting('leader-election-id', 'string', 'Leader election', 'remediation-orchestrator', (d) => d.leaderElection.leaseName, 'Name of the Lease.'),
-  setting('leader-election-namespace', 'string', 'Leader election', 'kubernaut-system', (d) => `"${d.leaderElection.leaseNamespace}"`, 'Namespace of the Lease.', 'POD_NAMESPACE'),
-  setting('leader-election-identity', 'string', 'Leader election', 'remediation-orchestrator-7d9f-abcde', () => 'hostname_pid (HOSTNAME env)', 'Holder identity written into the Lease; unique per replica.', 'POD_NAME'),
-  setting('leader-election-lease-duration', 'duration', 'Leader election', '15s', (d) => dur(d.leaderElection.leaseDurationMs), 'How long a Lease holds without renewal.'),
-  setting('leader-election-renew-deadline', 'duration', 'Leader election', '10s', (d) => dur(d.leaderElection.renewDeadlineMs), 'The leader gives up if it cannot renew within this (< lease duration).'),
-  setting('leader-election-retry-period', 'duration', 'Leader election', '2s', (d) => dur(d.leaderElection.retryPeriodMs), 'Interval between acquire/renew attempts (< renew deadline).'),
+  setting(
+    'kubeconfig',
+    'string',
+    'Kubernetes',
+    '/home/me/.kube/config',
+    () => 'in-cluster, else ~/.kube/config',
+    'Path to a kubeconfig file.',
+    'KUBECONFIG',
+  ),
+  setting(
+    'context',
+    'string',
+    'Kubernetes',
+    'kind-dev',
+    () => "the kubeconfig's current context",
+    'Kubeconfig context to use.',
+  ),
+  setting(
+    'namespaces',
+    'list',
+    'Kubernetes',
+    'team-a,team-b',
+    () => 'all namespaces',
+    'Comma-separated namespaces to watch.',
+  ),
+  setting(
+    'timeout-global',
+    'duration',
+    'Timeouts',
+    '1h',
+    (d) => dur(d.timeouts.global),
+    'Whole-remediation timeout, from status.startTime.',
+  ),
+  setting(
+    'timeout-processing',
+    'duration',
+    'Timeouts',
+    '15m',
+    (d) => dur(d.timeouts.processing),
+    'Processing phase timeout.',
+  ),
+  setting(
+    'timeout-analyzing',
+    'duration',
+    'Timeouts',
+    '15m',
+    (d) => dur(d.timeouts.analyzing),
+    'Analyzing phase timeout.',
+  ),
+  setting(
+    'timeout-awaiting-approval',
+    'duration',
+    'Timeouts',
+    '15m',
+    (d) => dur(d.timeouts.awaitingApproval),
+    'AwaitingApproval phase timeout.',
+  ),
+  setting(
+    'timeout-workflow-planning',
+    'duration',
+    'Timeouts',
+    '15m',
+    (d) => dur(d.timeouts.workflowPlanning),
+    'WorkflowPlanning phase timeout.',
+  ),
+  setting(
+    'timeout-executing',
+    'duration',
+    'Timeouts',
+    '30m',
+    (d) => dur(d.timeouts.executing),
+    'Executing phase timeout.',
+  ),
+  setting(
+    'retention',
+    'duration',
+    'Retention',
+    '24h',
+    (d) => dur(d.retention.afterCompletionMs),
+    'How long a finished request is kept before it is deleted.',
+  ),
+  setting(
+    'notification-channels',
+    'list',
+    'Notifications',
+    'slack,email',
+    (d) => d.notifications.channels.join(','),
+    'Comma-separated channels of created NotificationRequests.',
+  ),
+  setting(
+    'status-progress-interval',
+    'duration',
+    'Status',
+    '10s',
+    (d) => dur(d.status.progressIntervalMs),
+    'Longest wait of step progress for a status write (phase changes are written at once).',
+  ),
+  setting(
+    'events',
+    'choice',
+    'Events',
+    'transitions',
+    (d) => d.events.policy,
+    `Kubernetes Events recorded: ${EVENT_POLICIES.join(', ')} (outcomes = approval waits, outcomes and warnings).`,
+  ),
+  setting(
+    'qps',
+    'number',
+    'API writes',
+    '50',
+    (d) => String(d.api.qps),
+    'Sustained API writes per second (token bucket rate).',
+  ),
+  atLeast(
+    1,
+    setting(
+      'burst',
+      'integer',
+      'API writes',
+      '100',
+      (d) => String(d.api.burst),
+      'API writes allowed in a burst (token bucket size, >= 1).',
+    ),
+  ),
+  atLeast(
+    1,
+    setting(
+      'max-concurrent-writes',
+      'integer',
+      'API writes',
+      '32',
+      (d) => String(d.api.maxConcurrent),
+      'API writes in flight at once.',
+    ),
+  ),
+  setting(
+    'max-retries',
+    'integer',
+    'API writes',
+    '6',
+    (d) => String(d.api.maxRetries),
+    'Retries of a transient API failure (0 = none).',
+  ),
+  setting(
+    'api-backoff-initial',
+    'duration',
+    'API writes',
+    '100ms',
+    (d) => dur(d.api.backoff.initialMs),
+    'First retry delay of an API write.',
+  ),
+  setting(
+    'api-backoff-max',
+    'duration',
+    'API writes',
+    '30s',
+    (d) => dur(d.api.backoff.maxMs),
+    'Longest retry delay of an API write.',
+  ),
+  setting(
+    'informer-backoff-initial',
+    'duration',
+    'Informers',
+    '250ms',
+    (d) => dur(d.informer.backoff.initialMs),
+    'First delay before re-watching after a lost watch.',
+  ),
+  setting(
+    'informer-backoff-max',
+    'duration',
+    'Informers',
+    '30s',
+    (d) => dur(d.informer.backoff.maxMs),
+    'Longest delay before re-watching.',
+  ),
+  atLeast(
+    1,
+    setting(
+      'informer-page-size',
+      'integer',
+      'Informers',
+      '500',
+      (d) => String(d.informer.pageSize),
+      'Objects per LIST page.',
+    ),
+  ),
+  setting(
+    'actor-restart-backoff-initial',
+    'duration',
+    'Actors',
+    '500ms',
+    (d) => dur(d.actors.restartBackoff.initialMs),
+    'First delay before restarting a crashed actor.',
+  ),
+  setting(
+    'actor-restart-backoff-max',
+    'duration',
+    'Actors',
+    '60s',
+    (d) => dur(d.actors.restartBackoff.maxMs),
+    'Longest delay before restarting a crashed actor.',
+  ),
+  setting(
+    'actor-max-restarts',
+    'integer',
+    'Actors',
+    '10',
+    (d) => String(d.actors.maxRestarts),
+    'Restarts of one actor before it is left stopped (0 = never restart).',
+  ),
+  atLeast(
+    1,
+    setting(
+      'phase-history-limit',
+      'integer',
+      'Actors',
+      '50',
+      (d) => String(d.actors.phaseHistoryLimit),
+      'Phase transitions kept in memory per actor.',
+    ),
+  ),
+  atLeast(
+    1,
+    setting(
+      'recently-finished-cache-size',
+      'integer',
+      'Actors',
+      '10000',
+      (d) => String(d.actors.recentlyFinishedCacheSize),
+      'Finished request UIDs remembered to ignore late events.',
+    ),
+  ),
+  setting(
+    'shutdown-timeout',
+    'duration',
+    'Actors',
+    '10s',
+    (d) => dur(d.actors.shutdownTimeoutMs),
+    'Bound on stopping all actors at shutdown.',
+  ),
+  setting(
+    'metrics-bind-address',
+    'address',
+    'Server',
+    '0.0.0.0:8080',
+    (d) => `${d.server.host}:${d.server.port}`,
+    'host:port serving /metrics, /healthz, /readyz (":8080" = all interfaces, port 0 = any free port).',
+  ),
+  setting(
+    'log-level',
+    'level',
+    'Logging',
+    'debug',
+    (d) => d.log.level,
+    `Log level: ${LOG_LEVELS.join(', ')}.`,
+  ),
+  setting(
+    'leader-elect',
+    'boolean',
+    'Leader election',
+    'true',
+    (d) => String(d.leaderElection.enabled),
+    'Run actors only while holding the Lease (turn on with more than one replica).',
+  ),
+  setting(
+    'leader-election-id',
+    'string',
+    'Leader election',
+    'remediation-orchestrator',
+    (d) => d.leaderElection.leaseName,
+    'Name of the Lease.',
+  ),
+  setting(
+    'leader-election-namespace',
+    'string',
+    'Leader election',
+    'kubernaut-system',
+    (d) => `"${d.leaderElection.leaseNamespace}"`,
+    'Namespace of the Lease.',
+    'POD_NAMESPACE',
+  ),
+  setting(
+    'leader-election-identity',
+    'string',
+    'Leader election',
+    'remediation-orchestrator-7d9f-abcde',
+    () => 'hostname_pid (HOSTNAME env)',
+    'Holder identity written into the Lease; unique per replica.',
+    'POD_NAME',
+  ),
+  setting(
+    'leader-election-lease-duration',
+    'duration',
+    'Leader election',
+    '15s',
+    (d) => dur(d.leaderElection.leaseDurationMs),
+    'How long a Lease holds without renewal.',
+  ),
+  setting(
+    'leader-election-renew-deadline',
+    'duration',
+    'Leader election',
+    '10s',
+    (d) => dur(d.leaderElection.renewDeadlineMs),
+    'The leader gives up if it cannot renew within this (< lease duration).',
+  ),
+  setting(
+    'leader-election-retry-period',
+    'duration',
+    'Leader election',
+    '2s',
+    (d) => dur(d.leaderElection.retryPeriodMs),
+    'Interval between acquire/renew attempts (< renew deadline).',
+  ),
 ];
 
 const BY_FLAG = new Map(SETTINGS.map((s) => [s.flag, s]));
@@ -287,24 +566,36 @@ function knownFlags(): string {
   return SETTINGS.map((s) => `--${s.flag}`).join(', ');
 }
 
-function readRaw(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Map<string, Raw> {
+function readRaw(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Map<string, Raw> {
   const raw = new Map<string, Raw>();
   for (const s of SETTINGS) {
     const text = env[s.env];
     // An empty variable counts as unset: templates often render `VALUE: ""` for "not configured".
-    if (text !== undefined && text !== '') raw.set(s.flag, { text, source: s.env, fromFlag: false, setting: s });
+    if (text !== undefined && text !== '')
+      raw.set(s.flag, { text, source: s.env, fromFlag: false, setting: s });
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') continue;
     if (!arg.startsWith('--') || arg === '--') {
-      throw new ConfigError(arg, arg, `"${arg}": unexpected argument; write settings as --name=value (see --help)`);
+      throw new ConfigError(
+        arg,
+        arg,
+        `"${arg}": unexpected argument; write settings as --name=value (see --help)`,
+      );
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const s = BY_FLAG.get(name);
     if (!s) {
-      throw new ConfigError(`--${name}`, arg, `--${name}: unknown flag; write one of ${knownFlags()} (see --help)`);
+      throw new ConfigError(
+        `--${name}`,
+        arg,
+        `--${name}: unknown flag; write one of ${knownFlags()} (see --help)`,
+      );
     }
     let text: string;
     if (eq !== -1) {
@@ -315,7 +606,11 @@ function readRaw(argv: readonly string[], env: Readonly<Record<string, string | 
     } else {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) {
-        throw new ConfigError(`--${name}`, undefined, `--${name}: no value given; write e.g. --${name}=${s.example}`);
+        throw new ConfigError(
+          `--${name}`,
+          undefined,
+          `--${name}: no value given; write e.g. --${name}=${s.example}`,
+        );
       }
       text = next;
       i++;
@@ -338,7 +633,10 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function parseList(r: Raw): string[] {
-  return r.text.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return r.text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 }
 
 function parseDurationMs(r: Raw): number {
@@ -376,13 +674,15 @@ function parseBoolean(r: Raw): boolean {
 
 function parseLevel(r: Raw): LogLevel {
   const t = r.text.trim().toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(t)) fail(r, `is not a log level (${LOG_LEVELS.join(', ')})`);
+  if (!(LOG_LEVELS as readonly string[]).includes(t))
+    fail(r, `is not a log level (${LOG_LEVELS.join(', ')})`);
   return t as LogLevel;
 }
 
 function parseEventPolicy(r: Raw): EventPolicy {
   const t = r.text.trim().toLowerCase();
-  if (!(EVENT_POLICIES as readonly string[]).includes(t)) fail(r, `is not one of ${EVENT_POLICIES.join(', ')}`);
+  if (!(EVENT_POLICIES as readonly string[]).includes(t))
+    fail(r, `is not one of ${EVENT_POLICIES.join(', ')}`);
   return t as EventPolicy;
 }
 
@@ -418,7 +718,8 @@ export function loadConfig(
   }
   const optional = (r: Raw): string | undefined => (r.text.trim() === '' ? undefined : r.text.trim());
   const duration = (flag: string, fallback: number): number => get(flag, parseDurationMs, fallback);
-  const integer = (flag: string, fallback: number): number => get(flag, (r) => parseInteger(r, BY_FLAG.get(flag)?.min ?? 0), fallback);
+  const integer = (flag: string, fallback: number): number =>
+    get(flag, (r) => parseInteger(r, BY_FLAG.get(flag)?.min ?? 0), fallback);
 
   const namespaces = get(
     'namespaces',
@@ -499,7 +800,8 @@ export function loadConfig(
         'leader-election-id',
         (r) => {
           const t = r.text.trim();
-          if (!DNS_SUBDOMAIN.test(t) || t.length > 253) fail(r, 'is not a Lease name (lowercase DNS subdomain)');
+          if (!DNS_SUBDOMAIN.test(t) || t.length > 253)
+            fail(r, 'is not a Lease name (lowercase DNS subdomain)');
           return t;
         },
         d.leaderElection.leaseName,
@@ -513,25 +815,65 @@ export function loadConfig(
         },
         d.leaderElection.leaseNamespace,
       ),
-      identity: get('leader-election-identity', (r) => optional(r) ?? fail(r, 'is empty'), defaultIdentity(env, host)),
+      identity: get(
+        'leader-election-identity',
+        (r) => optional(r) ?? fail(r, 'is empty'),
+        defaultIdentity(env, host),
+      ),
       leaseDurationMs: duration('leader-election-lease-duration', d.leaderElection.leaseDurationMs),
       renewDeadlineMs: duration('leader-election-renew-deadline', d.leaderElection.renewDeadlineMs),
       retryPeriodMs: duration('leader-election-retry-period', d.leaderElection.retryPeriodMs),
     },
   };
 
-  checkOrder(raw, 'api-backoff-initial', config.api.backoff.initialMs, 'api-backoff-max', config.api.backoff.maxMs, 'no longer than');
-  checkOrder(raw, 'informer-backoff-initial', config.informer.backoff.initialMs, 'informer-backoff-max', config.informer.backoff.maxMs, 'no longer than');
-  checkOrder(raw, 'actor-restart-backoff-initial', config.actors.restartBackoff.initialMs, 'actor-restart-backoff-max', config.actors.restartBackoff.maxMs, 'no longer than');
+  checkOrder(
+    raw,
+    'api-backoff-initial',
+    config.api.backoff.initialMs,
+    'api-backoff-max',
+    config.api.backoff.maxMs,
+    'no longer than',
+  );
+  checkOrder(
+    raw,
+    'informer-backoff-initial',
+    config.informer.backoff.initialMs,
+    'informer-backoff-max',
+    config.informer.backoff.maxMs,
+    'no longer than',
+  );
+  checkOrder(
+    raw,
+    'actor-restart-backoff-initial',
+    config.actors.restartBackoff.initialMs,
+    'actor-restart-backoff-max',
+    config.actors.restartBackoff.maxMs,
+    'no longer than',
+  );
   const le = config.leaderElection;
-  checkOrder(raw, 'leader-election-renew-deadline', le.renewDeadlineMs, 'leader-election-lease-duration', le.leaseDurationMs, 'shorter than');
-  checkOrder(raw, 'leader-election-retry-period', le.retryPeriodMs, 'leader-election-renew-deadline', le.renewDeadlineMs, 'shorter than');
+  checkOrder(
+    raw,
+    'leader-election-renew-deadline',
+    le.renewDeadlineMs,
+    'leader-election-lease-duration',
+    le.leaseDurationMs,
+    'shorter than',
+  );
+  checkOrder(
+    raw,
+    'leader-election-retry-period',
+    le.retryPeriodMs,
+    'leader-election-renew-deadline',
+    le.renewDeadlineMs,
+    'shorter than',
+  );
   return config;
 }
 
 function defaultIdentity(env: Readonly<Record<string, string | undefined>>, host: HostFacts): string {
   const hostname = host.hostname || env.HOSTNAME || undefined;
-  if (hostname === undefined) return host.pid === undefined ? DEFAULT_IDENTITY : `${DEFAULT_IDENTITY}_${host.pid}`;
+  if (hostname === undefined)
+    return host.pid === undefined ? DEFAULT_IDENTITY : `${DEFAULT_IDENTITY}_${host.pid}`;
   return host.pid === undefined ? hostname : `${hostname}_${host.pid}`;
 }
 
@@ -596,7 +938,16 @@ export type SettingKind = Kind;
 const CHOICES: Partial<Record<Kind, readonly string[]>> = { level: LOG_LEVELS, choice: EVENT_POLICIES };
 
 /** The settings table (flag, env, default, meaning, kind), for docs and tooling such as the Helm chart's schema. */
-export function configSettings(): { flag: string; env: string; default: string; help: string; group: string; kind: SettingKind; choices?: readonly string[]; min?: number }[] {
+export function configSettings(): {
+  flag: string;
+  env: string;
+  default: string;
+  help: string;
+  group: string;
+  kind: SettingKind;
+  choices?: readonly string[];
+  min?: number;
+}[] {
   const d = defaultConfig();
   return SETTINGS.map((s) => ({
     flag: `--${s.flag}`,

@@ -21,7 +21,9 @@ function kubeConfigFor(config: Config): KubeConfig {
  * itself with SIGKILL right after its N-th successful write to a remediation resource, so that every
  * point between two writes can be tested. Unset in production.
  */
-function crashInjector(setting: string | undefined): ((verb: string, kind: string, code: string) => void) | undefined {
+function crashInjector(
+  setting: string | undefined,
+): ((verb: string, kind: string, code: string) => void) | undefined {
   const limit = setting ? Number(setting) : 0;
   if (!Number.isInteger(limit) || limit <= 0) return undefined;
   let writes = 0;
@@ -50,16 +52,29 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
   const kubeConfig = kubeConfigFor(config);
-  const orchestrator = buildOrchestrator({ kubeConfig, config, clock: systemClock, logger, metrics, onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES) });
-  const elector = config.leaderElection.enabled ? new LeaderElector(kubeConfig, config.leaderElection, systemClock, logger) : undefined;
+  const orchestrator = buildOrchestrator({
+    kubeConfig,
+    config,
+    clock: systemClock,
+    logger,
+    metrics,
+    onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES),
+  });
+  const elector = config.leaderElection.enabled
+    ? new LeaderElector(kubeConfig, config.leaderElection, systemClock, logger)
+    : undefined;
   const server = await startHealthServer({
     host: config.server.host,
     port: config.server.port,
     registry: metrics.registry,
     live: () => true,
-    ready: () => (orchestrator.started || (elector && !elector.isLeader) ? true : 'the caches have not synced yet'),
+    ready: () =>
+      orchestrator.started || (elector && !elector.isLeader) ? true : 'the caches have not synced yet',
   });
-  logger.info({ port: server.port, namespaces: config.kube.namespaces, leaderElection: config.leaderElection.enabled }, 'remediation-orchestrator starting');
+  logger.info(
+    { port: server.port, namespaces: config.kube.namespaces, leaderElection: config.leaderElection.enabled },
+    'remediation-orchestrator starting',
+  );
 
   let stopping = false;
   const shutdown = async (code: number, why: string): Promise<void> => {
@@ -92,6 +107,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`remediation-orchestrator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `remediation-orchestrator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

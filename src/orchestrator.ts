@@ -34,7 +34,13 @@ export interface Orchestrator {
 }
 
 export function settingsOf(config: Config): Settings {
-  return { timeouts: config.timeouts, retentionMs: config.retention.afterCompletionMs, channels: config.notifications.channels, historyLimit: config.actors.phaseHistoryLimit, progressIntervalMs: config.status.progressIntervalMs };
+  return {
+    timeouts: config.timeouts,
+    retentionMs: config.retention.afterCompletionMs,
+    channels: config.notifications.channels,
+    historyLimit: config.actors.phaseHistoryLimit,
+    progressIntervalMs: config.status.progressIntervalMs,
+  };
 }
 
 export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
@@ -92,7 +98,10 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.phaseTransitions.inc({ from: from ?? 'New', to });
         if (from && seconds !== undefined) metrics.phaseDuration.observe({ phase: from }, seconds);
         if (isTerminal(to)) metrics.outcomes.inc({ phase: to, reason: reason ?? 'Unknown' });
-        if (to === 'TimedOut') metrics.timeouts.inc({ phase: reason === 'GlobalTimeout' ? 'Global' : (timeoutPhase ?? 'Unknown') });
+        if (to === 'TimedOut')
+          metrics.timeouts.inc({
+            phase: reason === 'GlobalTimeout' ? 'Global' : (timeoutPhase ?? 'Unknown'),
+          });
       },
       active: (phase, delta) => metrics.activeRequests.inc({ phase }, delta),
       actors: (running, passivated) => {
@@ -103,7 +112,9 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     },
   });
   caches.onRequest((type, rr) => supervisor.onRequest(type, rr));
-  caches.onChild((type, kind, child) => supervisor.onChild(type, kind, ownerUid(child), child.metadata?.name ?? ''));
+  caches.onChild((type, kind, child) =>
+    supervisor.onChild(type, kind, ownerUid(child), child.metadata?.name ?? ''),
+  );
   let started = false;
   return {
     supervisor,
@@ -116,7 +127,13 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
       await caches.start();
       supervisor.start(caches.requests.list());
       started = true;
-      logger.info({ requests: caches.requests.list().length, namespaces: config.kube.namespaces.length ? config.kube.namespaces : 'all' }, 'orchestrator started');
+      logger.info(
+        {
+          requests: caches.requests.list().length,
+          namespaces: config.kube.namespaces.length ? config.kube.namespaces : 'all',
+        },
+        'orchestrator started',
+      );
     },
     async stop() {
       started = false;

@@ -5,10 +5,20 @@ import { fileURLToPath } from 'node:url';
 import { configSettings, type SettingKind } from '../src/config.js';
 import { DURATION } from '../src/util/duration.js';
 
-export const schemaFile = fileURLToPath(new URL('../charts/remediation-orchestrator/values.schema.json', import.meta.url));
+export const schemaFile = fileURLToPath(
+  new URL('../charts/remediation-orchestrator/values.schema.json', import.meta.url),
+);
 
 /** Flags the chart derives from its own values or from the pod; not settable under `config`. */
-export const CHART_MANAGED_FLAGS = ['kubeconfig', 'context', 'namespaces', 'metrics-bind-address', 'leader-elect', 'leader-election-namespace', 'leader-election-identity'];
+export const CHART_MANAGED_FLAGS = [
+  'kubeconfig',
+  'context',
+  'namespaces',
+  'metrics-bind-address',
+  'leader-elect',
+  'leader-election-namespace',
+  'leader-election-identity',
+];
 
 type Schema = Record<string, unknown>;
 
@@ -17,13 +27,24 @@ const NAME_SETTINGS = ['leader-election-id'];
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 
 /** What the orchestrator's parser accepts for a setting, as far as a schema can say it. */
-function valueSchema(flag: string, kind: SettingKind, choices: readonly string[] | undefined, min: number | undefined): Schema {
+function valueSchema(
+  flag: string,
+  kind: SettingKind,
+  choices: readonly string[] | undefined,
+  min: number | undefined,
+): Schema {
   switch (kind) {
     case 'duration':
       // A Go duration with a non-zero digit: the parser refuses zero.
       return { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
     case 'list':
-      return { type: ['string', 'array'], minLength: 1, pattern: '[^,\\s]', minItems: 1, items: { type: 'string', minLength: 1 } };
+      return {
+        type: ['string', 'array'],
+        minLength: 1,
+        pattern: '[^,\\s]',
+        minItems: 1,
+        items: { type: 'string', minLength: 1 },
+      };
     case 'number':
       // `--set qps=0.5` arrives as a string.
       return { type: ['number', 'string'], exclusiveMinimum: 0, pattern: '^[0-9]*\\.?[0-9]+$' };
@@ -36,11 +57,18 @@ function valueSchema(flag: string, kind: SettingKind, choices: readonly string[]
       return { type: 'string', enum: [...(choices ?? [])] };
     case 'string':
     case 'address':
-      return NAME_SETTINGS.includes(flag) ? { type: 'string', pattern: DNS_SUBDOMAIN, maxLength: 253 } : { type: 'string', minLength: 1 };
+      return NAME_SETTINGS.includes(flag)
+        ? { type: 'string', pattern: DNS_SUBDOMAIN, maxLength: 253 }
+        : { type: 'string', minLength: 1 };
   }
 }
 
-const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({ type: 'object', additionalProperties: false, properties, ...extra });
+const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  ...extra,
+});
 const str: Schema = { type: 'string' };
 const bool: Schema = { type: 'boolean' };
 const anyObject: Schema = { type: 'object' };
@@ -51,7 +79,10 @@ export function chartValuesSchema(): Schema {
   for (const s of configSettings()) {
     const flag = s.flag.replace(/^--/, '');
     if (CHART_MANAGED_FLAGS.includes(flag)) continue;
-    config[flag] = { description: `${s.help} Default: ${s.default}.`, ...valueSchema(flag, s.kind, s.choices, s.min) };
+    config[flag] = {
+      description: `${s.help} Default: ${s.default}.`,
+      ...valueSchema(flag, s.kind, s.choices, s.min),
+    };
   }
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -59,26 +90,47 @@ export function chartValuesSchema(): Schema {
     ...obj({
       global: anyObject,
       replicaCount: { type: 'integer', minimum: 0 },
-      image: obj({ repository: { type: 'string', minLength: 1 }, tag: { type: ['string', 'number'] }, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }, { required: ['repository'] }),
+      image: obj(
+        {
+          repository: { type: 'string', minLength: 1 },
+          tag: { type: ['string', 'number'] },
+          pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] },
+        },
+        { required: ['repository'] },
+      ),
       imagePullSecrets: anyArray,
       nameOverride: str,
       fullnameOverride: str,
       serviceAccount: obj({ create: bool, name: str, annotations: anyObject }),
       rbac: obj({ create: bool }),
-      watchNamespaces: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }, uniqueItems: true },
+      watchNamespaces: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+        uniqueItems: true,
+      },
       leaderElection: obj({ enabled: bool }),
       metrics: obj({
-        host: { type: 'string', description: 'Address the metrics server binds: empty for all IPv4 interfaces, [::] for IPv6 and IPv4.' },
+        host: {
+          type: 'string',
+          description:
+            'Address the metrics server binds: empty for all IPv4 interfaces, [::] for IPv6 and IPv4.',
+        },
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         service: obj({ enabled: bool, annotations: anyObject }),
         serviceMonitor: obj({ enabled: bool, interval: str, labels: anyObject }),
         prometheusRule: obj({ enabled: bool, labels: anyObject }),
       }),
-      config: { ...obj(config), description: 'Orchestrator flags without their leading dashes (docs/configuration.md).' },
+      config: {
+        ...obj(config),
+        description: 'Orchestrator flags without their leading dashes (docs/configuration.md).',
+      },
       nodeOptions: str,
       extraEnv: { type: 'array', items: { type: 'object', required: ['name'] } },
       resources: anyObject,
-      podDisruptionBudget: obj({ enabled: bool, maxUnavailable: { type: ['integer', 'string'], minimum: 0, pattern: '^[0-9]+%$' } }),
+      podDisruptionBudget: obj({
+        enabled: bool,
+        maxUnavailable: { type: ['integer', 'string'], minimum: 0, pattern: '^[0-9]+%$' },
+      }),
       terminationGracePeriodSeconds: { type: 'integer', minimum: 0 },
       podAnnotations: anyObject,
       podLabels: anyObject,

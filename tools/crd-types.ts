@@ -81,4 +81,3 @@ export async function generateTypes(): Promise<Map<string, string>> {
 export function generatedFile(name: string): URL {
   return new URL(name, generatedDir);
 }
-

@@ -7,12 +7,25 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  VersionApi,
+} from '@kubernetes/client-node';
 import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../../src/api/index.js';
 import { apiCallsBetween, scrapeSamples, sum, type Sample } from './metrics.js';
 import { handoffs, Observer } from './observer.js';
 import { findDescendant, ProcWatcher } from './proc.js';
-import { buildDist, startOrchestrator, startSimulatorProcess, type BenchProcess, type RunFrom } from './processes.js';
+import {
+  buildDist,
+  startOrchestrator,
+  startSimulatorProcess,
+  type BenchProcess,
+  type RunFrom,
+} from './processes.js';
 import { summariseProfile, type ProfileSummary } from './profile.js';
 import { Progress } from './progress.js';
 import { resolveScenario, simulatedWorkMs } from './scenarios.js';
@@ -90,7 +103,18 @@ export interface BenchmarkResult {
   complete: boolean;
   /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every 5 s). */
   failure?: string;
-  counts: { requested: number; created: number; createErrors: number; pickedUp: number; finished: number; completed: number; otherTerminal: number; handoffs: number; /** Hand-offs whose cause the benchmark saw after the child (observer.ts, handoffs); no sample. Absent before 2026-11-27. */ handoffsReordered?: number; watchErrors: number };
+  counts: {
+    requested: number;
+    created: number;
+    createErrors: number;
+    pickedUp: number;
+    finished: number;
+    completed: number;
+    otherTerminal: number;
+    handoffs: number;
+    /** Hand-offs whose cause the benchmark saw after the child (observer.ts, handoffs); no sample. Absent before 2026-11-27. */ handoffsReordered?: number;
+    watchErrors: number;
+  };
   simulatedWorkMs: number;
   latencyMs: {
     /** Create request sent -> first status phase observed. */
@@ -144,13 +168,25 @@ export interface BenchmarkResult {
   /** With `profile`: the orchestrator's CPU profile over its whole life, by module and function. */
   profile?: ProfileSummary | null;
   /** One point per second: seconds since the first create. */
-  series: { t: number; created: number; finished: number; inFlight: number; orchestratorRssMb: number | null; orchestratorCpuS: number | null; apiServerCpuS: number | null }[];
+  series: {
+    t: number;
+    created: number;
+    finished: number;
+    inFlight: number;
+    orchestratorRssMb: number | null;
+    orchestratorCpuS: number | null;
+    apiServerCpuS: number | null;
+  }[];
 }
 
 function gitInfo(): { commit: string; dirty: boolean } | null {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        cwd: root,
+        encoding: 'utf8',
+      }).trim() !== '';
     return { commit, dirty };
   } catch {
     return null;
@@ -161,7 +197,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const codeOf = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 /** Runs `work(i)` for i in [0, count), at most `concurrency` at once, the i-th not before `startAt(i)`. */
-async function pool(count: number, concurrency: number, startAt: (i: number) => number, work: (i: number) => Promise<void>): Promise<void> {
+async function pool(
+  count: number,
+  concurrency: number,
+  startAt: (i: number) => number,
+  work: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -198,7 +239,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const runFrom = options.runFrom ?? 'dist';
   const name = options.name ?? `${options.rate ? `rate${options.rate}` : 'burst'}-${count}-${scenarioName}`;
   const work = simulatedWorkMs(scenario);
-  const timeoutMs = options.timeoutMs ?? 120_000 + work * 3 + count * 100 + (options.rate ? (count / options.rate) * 1000 : 0);
+  const timeoutMs =
+    options.timeoutMs ??
+    120_000 + work * 3 + count * 100 + (options.rate ? (count / options.rate) * 1000 : 0);
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-'));
   mkdirSync(logDir, { recursive: true });
 
@@ -208,7 +251,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const custom = kc.makeApiClient(CustomObjectsApi);
   const version = await kc.makeApiClient(VersionApi).getCode();
   const namespace = `bench-${randomBytes(4).toString('hex')}`;
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'kubernaut.ai/benchmark': name } } } });
+  await core.createNamespace({
+    body: { metadata: { name: namespace, labels: { 'kubernaut.ai/benchmark': name } } },
+  });
   log(`bench ${name}: namespace ${namespace}, logs in ${logDir}`);
 
   const observer = new Observer(kc, namespace);
@@ -220,8 +265,24 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     await observer.start();
     if (runFrom === 'dist') await buildDist();
     [orchestrator, simulator] = await Promise.all([
-      startOrchestrator(options.kubeconfigPath, namespace, { qps, burst, maxConcurrentWrites }, join(logDir, `${name}-orchestrator.log`), runFrom, [...(options.orchestratorNodeArgs ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(logDir, 'profile')}`] : [])]),
-      startSimulatorProcess(options.kubeconfigPath, namespace, override, join(logDir, `${name}-simulator.log`), runFrom),
+      startOrchestrator(
+        options.kubeconfigPath,
+        namespace,
+        { qps, burst, maxConcurrentWrites },
+        join(logDir, `${name}-orchestrator.log`),
+        runFrom,
+        [
+          ...(options.orchestratorNodeArgs ?? []),
+          ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(logDir, 'profile')}`] : []),
+        ],
+      ),
+      startSimulatorProcess(
+        options.kubeconfigPath,
+        namespace,
+        override,
+        join(logDir, `${name}-simulator.log`),
+        runFrom,
+      ),
     ]);
     const orch = new ProcWatcher(orchestrator.pid);
     const sim = new ProcWatcher(simulator.pid);
@@ -265,17 +326,24 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       scraping = true;
       lastScrapeAt = performance.now();
       scrapeSamples(metricsPort)
-        .then((s) => (latest = s), () => undefined)
+        .then(
+          (s) => (latest = s),
+          () => undefined,
+        )
         .finally(() => (scraping = false));
     }, 250);
-    const progress = new Progress(name, () => ({
-      created,
-      pickedUp: observer.pickedUp,
-      finished: observer.finished,
-      total: count,
-      orchestratorRssMb: orch.last ? orch.last.rssBytes / 2 ** 20 : undefined,
-      elapsedS: (performance.now() - t0) / 1000,
-    }), options.progress ?? true);
+    const progress = new Progress(
+      name,
+      () => ({
+        created,
+        pickedUp: observer.pickedUp,
+        finished: observer.finished,
+        total: count,
+        orchestratorRssMb: orch.last ? orch.last.rssBytes / 2 ** 20 : undefined,
+        elapsedS: (performance.now() - t0) / 1000,
+      }),
+      options.progress ?? true,
+    );
     progress.start();
 
     const rr = KINDS.RemediationRequest;
@@ -293,7 +361,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
             environment: 'production',
             severity: 'critical',
             namespace: 'payments',
-            resource: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'payment-api', namespace: 'payments' },
+            resource: {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              name: 'payment-api',
+              namespace: 'payments',
+            },
             labels: { team: 'payments' },
           },
         },
@@ -302,7 +375,13 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         const sent = performance.now();
         timing.createSentAt ??= sent;
         try {
-          await custom.createNamespacedCustomObject({ group: rr.group, version: API_VERSION, plural: rr.plural, namespace, body });
+          await custom.createNamespacedCustomObject({
+            group: rr.group,
+            version: API_VERSION,
+            plural: rr.plural,
+            namespace,
+            body,
+          });
           const answered = performance.now();
           timing.createdAt = answered;
           createCalls.push(answered - sent);
@@ -314,13 +393,19 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
             return;
           }
           createErrors++;
-          if (attempt >= 5) throw new Error(`creating ${rrName} failed ${attempt + 1} times: ${String(err)}`, { cause: err });
+          if (attempt >= 5)
+            throw new Error(`creating ${rrName} failed ${attempt + 1} times: ${String(err)}`, { cause: err });
           await sleep(100 * 2 ** attempt);
         }
       }
     };
     const rate = options.rate;
-    await pool(count, rate ? Math.max(createConcurrency, 64) : createConcurrency, rate ? (i) => t0 + (i / rate) * 1000 : () => 0, createOne);
+    await pool(
+      count,
+      rate ? Math.max(createConcurrency, 64) : createConcurrency,
+      rate ? (i) => t0 + (i / rate) * 1000 : () => 0,
+      createOne,
+    );
     const createsDone = performance.now();
 
     const deadline = t0 + timeoutMs;
@@ -337,7 +422,10 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     clearInterval(sampler.timer);
     progress.stop();
     const complete = observer.finished >= count;
-    if (!complete) log(`bench ${name}: only ${observer.finished} of ${count} requests finished within ${Math.round(timeoutMs / 1000)} s`);
+    if (!complete)
+      log(
+        `bench ${name}: only ${observer.finished} of ${count} requests finished within ${Math.round(timeoutMs / 1000)} s`,
+      );
     // Events and the last writes are issued right after the terminal status: let them land.
     await sleep(1000);
     const after: Sample[] = failure ? latest : await scrapeSamples(orchestrator.metricsPort);
@@ -398,16 +486,23 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       if (verb === 'get' || verb === 'list') reads += value;
       if (verb === 'create' && OWN_KINDS.has(kind) && kind !== 'RemediationRequest') childCreates += value;
     }
-    const transitions = sum(after, 'remediation_phase_transitions_total') - sum(before, 'remediation_phase_transitions_total');
+    const transitions =
+      sum(after, 'remediation_phase_transitions_total') - sum(before, 'remediation_phase_transitions_total');
     const statusUpdates: Record<string, number> = {};
     for (const result of ['success', 'conflict', 'failure']) {
-      statusUpdates[result] = sum(after, 'remediation_status_updates_total', { result }) - sum(before, 'remediation_status_updates_total', { result });
+      statusUpdates[result] =
+        sum(after, 'remediation_status_updates_total', { result }) -
+        sum(before, 'remediation_status_updates_total', { result });
     }
     const meanLatencyMs: Record<string, number> = {};
     for (const key of Object.keys(byVerbKind)) {
       const [verb, kind] = key.split(' ') as [string, string];
-      const n = sum(after, 'remediation_api_request_duration_seconds_count', { verb, kind }) - sum(before, 'remediation_api_request_duration_seconds_count', { verb, kind });
-      const total = sum(after, 'remediation_api_request_duration_seconds_sum', { verb, kind }) - sum(before, 'remediation_api_request_duration_seconds_sum', { verb, kind });
+      const n =
+        sum(after, 'remediation_api_request_duration_seconds_count', { verb, kind }) -
+        sum(before, 'remediation_api_request_duration_seconds_count', { verb, kind });
+      const total =
+        sum(after, 'remediation_api_request_duration_seconds_sum', { verb, kind }) -
+        sum(before, 'remediation_api_request_duration_seconds_sum', { verb, kind });
       if (n > 0) meanLatencyMs[key] = round((total * 1000) / n, 1);
     }
     const expectedChildren = 3 + scenario.plan.length + 1;
@@ -424,10 +519,30 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       schema: 1,
       name,
       date: new Date().toISOString(),
-      machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version, platform: `${process.platform} ${process.arch}` },
-      kubernetes: { version: version.gitVersion, local: !process.env.KUBECONFIG_TEST && apiServer.pid !== undefined },
+      machine: {
+        cores: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryBytes: totalmem(),
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+      },
+      kubernetes: {
+        version: version.gitVersion,
+        local: !process.env.KUBECONFIG_TEST && apiServer.pid !== undefined,
+      },
       git: gitInfo(),
-      options: { count, rate: rate ?? null, scenario: scenarioName, scenarioOverride: override, qps, burst, maxConcurrentWrites, createConcurrency, orchestratorNodeArgs: options.orchestratorNodeArgs ?? [], runFrom },
+      options: {
+        count,
+        rate: rate ?? null,
+        scenario: scenarioName,
+        scenarioOverride: override,
+        qps,
+        burst,
+        maxConcurrentWrites,
+        createConcurrency,
+        orchestratorNodeArgs: options.orchestratorNodeArgs ?? [],
+        runFrom,
+      },
       complete,
       ...(failure ? { failure } : {}),
       counts: {
@@ -453,11 +568,17 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       throughput: {
         drainSeconds: drainMs === null ? null : round(drainMs / 1000, 2),
         createSeconds: firstCreate === undefined ? null : round((createsDone - firstCreate) / 1000, 2),
-        achievedCreateRate: firstCreate === undefined || createsDone <= firstCreate ? null : round((created * 1000) / (createsDone - firstCreate), 1),
+        achievedCreateRate:
+          firstCreate === undefined || createsDone <= firstCreate
+            ? null
+            : round((created * 1000) / (createsDone - firstCreate), 1),
         overallPerSecond: drainMs ? round((observer.finished * 1000) / drainMs, 2) : null,
         sustainedPerSecond: sustained,
         peakInFlight,
-        meanInFlightWhileCreating: firstCreate !== undefined && createsDone > firstCreate ? round(area / (createsDone - firstCreate), 1) : null,
+        meanInFlightWhileCreating:
+          firstCreate !== undefined && createsDone > firstCreate
+            ? round(area / (createsDone - firstCreate), 1)
+            : null,
       },
       api: {
         calls: byVerbKind,
@@ -467,13 +588,19 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         eventWritesPerRemediation: round(eventWrites / count, 3),
         readsPerRemediation: round(reads / count, 3),
         childCreatesPerRemediation: round(childCreates / count, 3),
-        statusWritesPerRemediation: round((statusUpdates.success! + statusUpdates.conflict! + statusUpdates.failure!) / count, 3),
+        statusWritesPerRemediation: round(
+          (statusUpdates.success! + statusUpdates.conflict! + statusUpdates.failure!) / count,
+          3,
+        ),
         phaseTransitionsPerRemediation: round(phasesPerRemediation, 3),
         targetWritesPerRemediation: round(expectedChildren + phasesPerRemediation, 3),
         statusUpdates,
         meanLatencyMs,
       },
-      orchestrator: { ...figures(orch, count), metricsRssBytes: sum(after, 'process_resident_memory_bytes') || null },
+      orchestrator: {
+        ...figures(orch, count),
+        metricsRssBytes: sum(after, 'process_resident_memory_bytes') || null,
+      },
       simulator: { ...figures(sim, count), statusWrites: statsLine ? Number(statsLine[1]) : null },
       apiServer: figures(apiServer, count),
       etcd: figures(etcd, count),
@@ -484,18 +611,28 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     clearInterval(sampler.timer);
     observer.stop();
     await simulator?.stop();
-    if (!options.skipCleanup) await cleanup(kc, namespace, options.cleanupTimeoutMs ?? Math.max(60_000, count * 30), log);
+    if (!options.skipCleanup)
+      await cleanup(kc, namespace, options.cleanupTimeoutMs ?? Math.max(60_000, count * 30), log);
     await orchestrator?.stop();
     if (result && options.profile) result.profile = summariseProfile(join(logDir, 'profile'));
   }
 }
 
 /** Deletes the namespace and waits for it to go; strips our finalizer from whatever blocks it. */
-async function cleanup(kc: KubeConfig, namespace: string, timeoutMs: number, log: (line: string) => void): Promise<void> {
+async function cleanup(
+  kc: KubeConfig,
+  namespace: string,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  const gone = async (): Promise<boolean> => core.readNamespace({ name: namespace }).then(() => false, (err: unknown) => codeOf(err) === 404);
+  const gone = async (): Promise<boolean> =>
+    core.readNamespace({ name: namespace }).then(
+      () => false,
+      (err: unknown) => codeOf(err) === 404,
+    );
   const started = performance.now();
   let stripped = false;
   while (!(await gone())) {
@@ -504,10 +641,19 @@ async function cleanup(kc: KubeConfig, namespace: string, timeoutMs: number, log
       stripped = true;
       const kind: KindName = 'RemediationRequest';
       const c = { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace };
-      const left = (await custom.listNamespacedCustomObject(c).catch(() => ({ items: [] }))) as { items: { metadata: { name: string } }[] };
-      log(`bench: namespace ${namespace} still terminating after ${Math.round(waited / 1000)} s; removing finalizers from ${left.items.length} requests`);
+      const left = (await custom.listNamespacedCustomObject(c).catch(() => ({ items: [] }))) as {
+        items: { metadata: { name: string } }[];
+      };
+      log(
+        `bench: namespace ${namespace} still terminating after ${Math.round(waited / 1000)} s; removing finalizers from ${left.items.length} requests`,
+      );
       for (const item of left.items) {
-        await custom.patchNamespacedCustomObject({ ...c, name: item.metadata.name, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined);
+        await custom
+          .patchNamespacedCustomObject(
+            { ...c, name: item.metadata.name, body: { metadata: { finalizers: null } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          )
+          .catch(() => undefined);
       }
     }
     if (waited > timeoutMs) {
@@ -520,6 +666,9 @@ async function cleanup(kc: KubeConfig, namespace: string, timeoutMs: number, log
 
 /** The line of a dead process's output that says why: a fatal error, or else its last line. */
 function exitReason(tail: string): string {
-  const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = tail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /FATAL ERROR|out of memory|Error:/.test(l)) ?? lines.at(-1) ?? 'no output';
 }

@@ -18,16 +18,25 @@ function latencyPanel(results: BenchmarkResult[], x0: number, y0: number, w: num
     ['overhead', 'end-to-end overhead'],
   ] as const;
   const quantiles = ['p50', 'p95', 'p99'] as const;
-  const values = results.flatMap((r) => metrics.flatMap(([m]) => quantiles.map((q) => r.latencyMs[m]?.[q] ?? 0))).filter((v) => v > 0);
+  const values = results
+    .flatMap((r) => metrics.flatMap(([m]) => quantiles.map((q) => r.latencyMs[m]?.[q] ?? 0)))
+    .filter((v) => v > 0);
   const lo = Math.pow(10, Math.floor(Math.log10(Math.max(0.1, Math.min(...values, 1)))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...values, 10))));
-  const y = (v: number): number => y0 + h - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * h;
+  const y = (v: number): number =>
+    y0 + h - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * h;
   const out: string[] = [];
-  out.push(`<text x="${x0}" y="${y0 - 12}" font-size="14" font-weight="bold">Latency per run (log scale): p50 / p95 / p99, measured from outside the orchestrator</text>`);
+  out.push(
+    `<text x="${x0}" y="${y0 - 12}" font-size="14" font-weight="bold">Latency per run (log scale): p50 / p95 / p99, measured from outside the orchestrator</text>`,
+  );
   for (let d = lo; d <= hi; d *= 10) {
-    out.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y(d)}" y2="${y(d)}" stroke="#ddd"/><text x="${x0 - 6}" y="${y(d) + 4}" font-size="11" text-anchor="end">${fmtMs(d)}</text>`);
+    out.push(
+      `<line x1="${x0}" x2="${x0 + w}" y1="${y(d)}" y2="${y(d)}" stroke="#ddd"/><text x="${x0 - 6}" y="${y(d) + 4}" font-size="11" text-anchor="end">${fmtMs(d)}</text>`,
+    );
   }
-  out.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y(100)}" y2="${y(100)}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${x0 + w - 4}" y="${y(100) - 4}" font-size="10" fill="#d62728" text-anchor="end">100 ms target (pickup, hand-off)</text>`);
+  out.push(
+    `<line x1="${x0}" x2="${x0 + w}" y1="${y(100)}" y2="${y(100)}" stroke="#d62728" stroke-dasharray="4 3"/><text x="${x0 + w - 4}" y="${y(100) - 4}" font-size="10" fill="#d62728" text-anchor="end">100 ms target (pickup, hand-off)</text>`,
+  );
   const groupW = w / Math.max(1, results.length);
   const labelWidth = Math.max(8, Math.floor(groupW / 6.5));
   const labelLines = Math.max(1, ...results.map((r) => wrapAtDashes(r.name, labelWidth).length));
@@ -40,15 +49,21 @@ function latencyPanel(results: BenchmarkResult[], x0: number, y0: number, w: num
         const v = r.latencyMs[m]?.[q];
         if (v === undefined || v <= 0) return;
         const bx = gx + (mi * (quantiles.length + 1) + qi) * barW;
-        out.push(`<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(y0 + h - y(v)).toFixed(1)}" fill="${COLORS[mi]}" fill-opacity="${0.45 + qi * 0.25}"><title>${esc(`${r.name} ${m} ${q} = ${fmtMs(v)}`)}</title></rect>`);
+        out.push(
+          `<rect x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(y0 + h - y(v)).toFixed(1)}" fill="${COLORS[mi]}" fill-opacity="${0.45 + qi * 0.25}"><title>${esc(`${r.name} ${m} ${q} = ${fmtMs(v)}`)}</title></rect>`,
+        );
       });
     });
     const cx = gx + (groupW - 20) / 2;
     const lines = wrapAtDashes(r.name, labelWidth);
-    out.push(`<text x="${cx}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${lines.map((l, li) => `<tspan x="${cx}" dy="${li === 0 ? 0 : 12}">${esc(l)}</tspan>`).join('')}</text>`);
+    out.push(
+      `<text x="${cx}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${lines.map((l, li) => `<tspan x="${cx}" dy="${li === 0 ? 0 : 12}">${esc(l)}</tspan>`).join('')}</text>`,
+    );
   });
   metrics.forEach(([, label], mi) => {
-    out.push(`<rect x="${x0 + mi * 190}" y="${legendY}" width="12" height="12" fill="${COLORS[mi]}"/><text x="${x0 + mi * 190 + 16}" y="${legendY + 10}" font-size="12">${esc(label)} (light→dark: p50, p95, p99)</text>`);
+    out.push(
+      `<rect x="${x0 + mi * 190}" y="${legendY}" width="12" height="12" fill="${COLORS[mi]}"/><text x="${x0 + mi * 190 + 16}" y="${legendY + 10}" font-size="12">${esc(label)} (light→dark: p50, p95, p99)</text>`,
+    );
   });
   return out.join('\n');
 }
@@ -58,17 +73,37 @@ function throughputPanel(results: BenchmarkResult[], x0: number, y0: number, w: 
   const maxT = Math.max(1, ...results.flatMap((r) => r.series.map((p) => p.t)));
   const maxN = Math.max(1, ...results.map((r) => r.options.count));
   const x = (t: number): number => x0 + (t / maxT) * w;
-  const yLog = (n: number): number => y0 + h - (Math.log10(Math.max(1, n)) / Math.log10(Math.max(10, maxN))) * h;
+  const yLog = (n: number): number =>
+    y0 + h - (Math.log10(Math.max(1, n)) / Math.log10(Math.max(10, maxN))) * h;
   const out: string[] = [];
-  out.push(`<text x="${x0}" y="${y0 - 12}" font-size="14" font-weight="bold">Requests finished over time (log scale) and orchestrator RSS</text>`);
-  for (let n = 1; n <= maxN * 1.001; n *= 10) out.push(`<line x1="${x0}" x2="${x0 + w}" y1="${yLog(n)}" y2="${yLog(n)}" stroke="#ddd"/><text x="${x0 - 6}" y="${yLog(n) + 4}" font-size="11" text-anchor="end">${n}</text>`);
-  const step = Math.pow(10, Math.floor(Math.log10(maxT))) / (maxT / Math.pow(10, Math.floor(Math.log10(maxT))) < 3 ? 2 : 1);
-  for (let t = 0; t <= maxT; t += step) out.push(`<text x="${x(t)}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${+t.toFixed(1)}s</text>`);
+  out.push(
+    `<text x="${x0}" y="${y0 - 12}" font-size="14" font-weight="bold">Requests finished over time (log scale) and orchestrator RSS</text>`,
+  );
+  for (let n = 1; n <= maxN * 1.001; n *= 10)
+    out.push(
+      `<line x1="${x0}" x2="${x0 + w}" y1="${yLog(n)}" y2="${yLog(n)}" stroke="#ddd"/><text x="${x0 - 6}" y="${yLog(n) + 4}" font-size="11" text-anchor="end">${n}</text>`,
+    );
+  const step =
+    Math.pow(10, Math.floor(Math.log10(maxT))) /
+    (maxT / Math.pow(10, Math.floor(Math.log10(maxT))) < 3 ? 2 : 1);
+  for (let t = 0; t <= maxT; t += step)
+    out.push(
+      `<text x="${x(t)}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${+t.toFixed(1)}s</text>`,
+    );
   results.forEach((r, i) => {
-    const pts = r.series.filter((p) => p.finished > 0).map((p) => `${x(p.t).toFixed(1)},${yLog(p.finished).toFixed(1)}`);
-    if (pts.length > 0) out.push(`<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2" points="${pts.join(' ')}"><title>${esc(r.name)}</title></polyline>`);
-    const peak = r.orchestrator.peakRssBytes ? `${(r.orchestrator.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS` : 'RSS n/a';
-    out.push(`<rect x="${x0 + w + 20}" y="${y0 + i * 36}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x0 + w + 36}" y="${y0 + i * 36 + 10}" font-size="12">${esc(r.name)}</text><text x="${x0 + w + 36}" y="${y0 + i * 36 + 24}" font-size="11" fill="#555">${r.throughput.drainSeconds ?? '?'} s drain, ${r.throughput.sustainedPerSecond ?? '?'}/s, ${peak}</text>`);
+    const pts = r.series
+      .filter((p) => p.finished > 0)
+      .map((p) => `${x(p.t).toFixed(1)},${yLog(p.finished).toFixed(1)}`);
+    if (pts.length > 0)
+      out.push(
+        `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2" points="${pts.join(' ')}"><title>${esc(r.name)}</title></polyline>`,
+      );
+    const peak = r.orchestrator.peakRssBytes
+      ? `${(r.orchestrator.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`
+      : 'RSS n/a';
+    out.push(
+      `<rect x="${x0 + w + 20}" y="${y0 + i * 36}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x0 + w + 36}" y="${y0 + i * 36 + 10}" font-size="12">${esc(r.name)}</text><text x="${x0 + w + 36}" y="${y0 + i * 36 + 24}" font-size="11" fill="#555">${r.throughput.drainSeconds ?? '?'} s drain, ${r.throughput.sustainedPerSecond ?? '?'}/s, ${peak}</text>`,
+    );
   });
   return out.join('\n');
 }

@@ -23,7 +23,11 @@ export function parsePrometheus(text: string): Sample[] {
   return out;
 }
 
-export function scrape(port: number, path = '/metrics', timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+export function scrape(
+  port: number,
+  path = '/metrics',
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, timeout: timeoutMs }, (res) => {
       let body = '';
@@ -54,19 +58,24 @@ export function sum(samples: Sample[], name: string, where: Record<string, strin
 }
 
 /** `remediation_api_requests_total` between two scrapes, keyed "verb kind" (all codes summed), and by code. */
-export function apiCallsBetween(before: Sample[], after: Sample[]): { byVerbKind: Record<string, number>; byCode: Record<string, number> } {
+export function apiCallsBetween(
+  before: Sample[],
+  after: Sample[],
+): { byVerbKind: Record<string, number>; byCode: Record<string, number> } {
   const key = (s: Sample): string => `${s.labels.verb ?? '?'} ${s.labels.kind ?? '?'}`;
   const byVerbKind: Record<string, number> = {};
   const byCode: Record<string, number> = {};
   const name = 'remediation_api_requests_total';
-  for (const s of after) if (s.name === name) {
-    byVerbKind[key(s)] = (byVerbKind[key(s)] ?? 0) + s.value;
-    byCode[s.labels.code ?? '?'] = (byCode[s.labels.code ?? '?'] ?? 0) + s.value;
-  }
-  for (const s of before) if (s.name === name) {
-    byVerbKind[key(s)] = (byVerbKind[key(s)] ?? 0) - s.value;
-    byCode[s.labels.code ?? '?'] = (byCode[s.labels.code ?? '?'] ?? 0) - s.value;
-  }
+  for (const s of after)
+    if (s.name === name) {
+      byVerbKind[key(s)] = (byVerbKind[key(s)] ?? 0) + s.value;
+      byCode[s.labels.code ?? '?'] = (byCode[s.labels.code ?? '?'] ?? 0) + s.value;
+    }
+  for (const s of before)
+    if (s.name === name) {
+      byVerbKind[key(s)] = (byVerbKind[key(s)] ?? 0) - s.value;
+      byCode[s.labels.code ?? '?'] = (byCode[s.labels.code ?? '?'] ?? 0) - s.value;
+    }
   for (const m of [byVerbKind, byCode]) for (const k of Object.keys(m)) if (m[k] === 0) delete m[k];
   return { byVerbKind, byCode };
 }

@@ -2,7 +2,14 @@
 // received, on one monotonic clock (performance.now()). Only times are kept per request, so memory
 // stays small next to the informers' own caches.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, CHILD_KINDS, KINDS, LABEL_REMEDIATION_REQUEST, TERMINAL_PHASES, type KindName } from '../../src/api/index.js';
+import {
+  API_VERSION,
+  CHILD_KINDS,
+  KINDS,
+  LABEL_REMEDIATION_REQUEST,
+  TERMINAL_PHASES,
+  type KindName,
+} from '../../src/api/index.js';
 import { Informer, type KubeObject } from '../../src/k8s/informer.js';
 import { childNames } from '../../src/actors/names.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -28,7 +35,11 @@ export interface ChildTiming {
 }
 
 /** The children whose done phases cause `child` (API.md's order; a step follows its dependsOn, or the workflow). */
-export function causes(kind: KindName, rr: string, child: { spec?: Record<string, unknown> }): ChildTiming['follows'] {
+export function causes(
+  kind: KindName,
+  rr: string,
+  child: { spec?: Record<string, unknown> },
+): ChildTiming['follows'] {
   switch (kind) {
     case 'AIAnalysis':
       return [childNames.processing(rr)];
@@ -36,7 +47,9 @@ export function causes(kind: KindName, rr: string, child: { spec?: Record<string
       return [childNames.analysis(rr)];
     case 'KubernetesExecution': {
       const dependsOn = (child.spec?.step as { dependsOn?: string[] } | undefined)?.dependsOn ?? [];
-      return dependsOn.length ? dependsOn.map((step) => childNames.execution(rr, step)) : [childNames.workflow(rr)];
+      return dependsOn.length
+        ? dependsOn.map((step) => childNames.execution(rr, step))
+        : [childNames.workflow(rr)];
     }
     case 'NotificationRequest': {
       const type = child.spec?.type;
@@ -67,7 +80,10 @@ export class Observer {
   readonly finishTimes: number[] = [];
   watchErrors = 0;
 
-  constructor(private readonly kubeConfig: KubeConfig, private readonly namespace: string) {}
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly namespace: string,
+  ) {}
 
   timing(name: string): RequestTiming {
     let t = this.requests.get(name);
@@ -79,7 +95,12 @@ export class Observer {
     for (const kind of ['RemediationRequest', ...CHILD_KINDS] as KindName[]) {
       const informer = new Informer<Observed>({
         kubeConfig: this.kubeConfig,
-        resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace: this.namespace },
+        resource: {
+          group: KINDS[kind].group,
+          version: API_VERSION,
+          plural: KINDS[kind].plural,
+          namespace: this.namespace,
+        },
         clock: systemClock,
         backoff: { initialMs: 100, maxMs: 2000, jitter: 0.5 },
         onError: () => void this.watchErrors++,
@@ -123,8 +144,17 @@ export class Observer {
     if (!owner || !name) return;
     const t = this.timing(owner);
     let c = t.children.get(name);
-    if (!c) t.children.set(name, (c = { kind, addedAt: at, follows: causes(kind, owner, child as { spec?: Record<string, unknown> }) }));
-    if (c.doneAt === undefined && DONE_PHASE[kind] !== undefined && child.status?.phase === DONE_PHASE[kind]) c.doneAt = at;
+    if (!c)
+      t.children.set(
+        name,
+        (c = {
+          kind,
+          addedAt: at,
+          follows: causes(kind, owner, child as { spec?: Record<string, unknown> }),
+        }),
+      );
+    if (c.doneAt === undefined && DONE_PHASE[kind] !== undefined && child.status?.phase === DONE_PHASE[kind])
+      c.doneAt = at;
   }
 }
 
@@ -141,7 +171,10 @@ export function handoffs(t: RequestTiming): { samples: number[]; reordered: numb
   let reordered = 0;
   for (const c of t.children.values()) {
     if (c.follows === undefined) continue;
-    const causing = c.follows === 'steps' ? [...t.children.values()].filter((s) => s.kind === 'KubernetesExecution') : c.follows.map((name) => t.children.get(name));
+    const causing =
+      c.follows === 'steps'
+        ? [...t.children.values()].filter((s) => s.kind === 'KubernetesExecution')
+        : c.follows.map((name) => t.children.get(name));
     const dones = causing.map((s) => s?.doneAt);
     if (!dones.length || dones.some((d) => d === undefined)) {
       reordered++;

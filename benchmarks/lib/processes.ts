@@ -17,7 +17,11 @@ export type RunFrom = 'dist' | 'source';
 let built: Promise<void> | undefined;
 /** Compiles src/ to dist/ (`npm run build`), once per benchmark process. */
 export function buildDist(): Promise<void> {
-  built ??= promisify(execFile)(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root }).then(
+  built ??= promisify(execFile)(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+    { cwd: root },
+  ).then(
     () => undefined,
     (err: { stdout?: string; message: string }) => {
       throw new Error(`compiling src/ to dist/ failed: ${err.stdout || err.message}`);
@@ -28,7 +32,9 @@ export function buildDist(): Promise<void> {
 
 /** The script that runs `module` (a path under src/ without extension), and the node flags it needs. */
 function entry(module: string, runFrom: RunFrom): { flags: string[]; script: string } {
-  return runFrom === 'dist' ? { flags: [], script: join(root, 'dist', `${module}.js`) } : { flags: ['--import', 'tsx'], script: join(root, 'src', `${module}.ts`) };
+  return runFrom === 'dist'
+    ? { flags: [], script: join(root, 'dist', `${module}.js`) }
+    : { flags: ['--import', 'tsx'], script: join(root, 'src', `${module}.ts`) };
 }
 
 export interface BenchProcess {
@@ -60,10 +66,20 @@ function killAllOnExit(): void {
   }
 }
 
-function start(name: string, module: string, runFrom: RunFrom, args: string[], logFile: string, nodeArgs: string[] = []): BenchProcess {
+function start(
+  name: string,
+  module: string,
+  runFrom: RunFrom,
+  args: string[],
+  logFile: string,
+  nodeArgs: string[] = [],
+): BenchProcess {
   killAllOnExit();
   const { flags, script } = entry(module, runFrom);
-  const child = spawn(process.execPath, [...flags, ...nodeArgs, script, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, script, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(logFile, { flags: 'a' });
   let tail = '';
   const keep = (d: Buffer): void => {
@@ -94,12 +110,23 @@ function start(name: string, module: string, runFrom: RunFrom, args: string[], l
   return p;
 }
 
-async function until(what: string, p: BenchProcess, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
+async function until(
+  what: string,
+  p: BenchProcess,
+  timeoutMs: number,
+  check: () => Promise<boolean> | boolean,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (p.exited()) throw new Error(`${p.name} exited before ${what}:\n${p.tail()}`);
-    if (await Promise.resolve().then(check).catch(() => false)) return;
-    if (performance.now() > deadline) throw new Error(`${p.name}: no ${what} within ${timeoutMs} ms:\n${p.tail()}`);
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
+    if (performance.now() > deadline)
+      throw new Error(`${p.name}: no ${what} within ${timeoutMs} ms:\n${p.tail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -115,19 +142,38 @@ export interface OrchestratorFlags {
 }
 
 /** Starts the orchestrator on `namespace`; resolves once /readyz answers 200 (informers synced). */
-export async function startOrchestrator(kubeconfigPath: string, namespace: string, flags: OrchestratorFlags, logFile: string, runFrom: RunFrom, nodeArgs: string[] = []): Promise<OrchestratorProcess> {
+export async function startOrchestrator(
+  kubeconfigPath: string,
+  namespace: string,
+  flags: OrchestratorFlags,
+  logFile: string,
+  runFrom: RunFrom,
+  nodeArgs: string[] = [],
+): Promise<OrchestratorProcess> {
   const metricsPort = await freePort();
-  const p = start('orchestrator', 'main', runFrom, [
-    `--kubeconfig=${kubeconfigPath}`,
-    `--namespaces=${namespace}`,
-    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-    '--log-level=warn',
-    `--qps=${flags.qps}`,
-    `--burst=${flags.burst}`,
-    `--max-concurrent-writes=${flags.maxConcurrentWrites}`,
-  ], logFile, nodeArgs);
+  const p = start(
+    'orchestrator',
+    'main',
+    runFrom,
+    [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--namespaces=${namespace}`,
+      `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      '--log-level=warn',
+      `--qps=${flags.qps}`,
+      `--burst=${flags.burst}`,
+      `--max-concurrent-writes=${flags.maxConcurrentWrites}`,
+    ],
+    logFile,
+    nodeArgs,
+  );
   try {
-    await until('ready /readyz', p, 60_000, async () => (await scrape(metricsPort, '/readyz', 2000)).status === 200);
+    await until(
+      'ready /readyz',
+      p,
+      60_000,
+      async () => (await scrape(metricsPort, '/readyz', 2000)).status === 200,
+    );
   } catch (err) {
     await p.stop();
     throw err;
@@ -137,8 +183,31 @@ export async function startOrchestrator(kubeconfigPath: string, namespace: strin
 
 /** Starts the simulator on `namespace` with `scenario` as its default; resolves once its informers
  * have listed (its one info line "simulator started"; status writes are logged only at debug). */
-export async function startSimulatorProcess(kubeconfigPath: string, namespace: string, scenario: object, logFile: string, runFrom: RunFrom, nodeArgs: string[] = []): Promise<BenchProcess> {
-  const p = start('simulator', 'sim/main', runFrom, ['--kubeconfig', kubeconfigPath, '--namespaces', namespace, '--scenario', JSON.stringify(scenario), '--log-level', 'info'], logFile, nodeArgs);
+export async function startSimulatorProcess(
+  kubeconfigPath: string,
+  namespace: string,
+  scenario: object,
+  logFile: string,
+  runFrom: RunFrom,
+  nodeArgs: string[] = [],
+): Promise<BenchProcess> {
+  const p = start(
+    'simulator',
+    'sim/main',
+    runFrom,
+    [
+      '--kubeconfig',
+      kubeconfigPath,
+      '--namespaces',
+      namespace,
+      '--scenario',
+      JSON.stringify(scenario),
+      '--log-level',
+      'info',
+    ],
+    logFile,
+    nodeArgs,
+  );
   try {
     await until('"simulator started"', p, 60_000, () => p.tail().includes('simulator started'));
   } catch (err) {

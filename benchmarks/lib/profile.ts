@@ -29,7 +29,12 @@ function moduleOf(url: string, name: string): string {
 export function summariseProfile(dir: string, top = 15): ProfileSummary | null {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return null;
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    startTime: number;
+    endTime: number;
+    samples: number[];
+  };
   const intervalMs = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.samples.length);
   const byModule = new Map<string, number>();
   const byFunction = new Map<string, number>();
@@ -44,6 +49,18 @@ export function summariseProfile(dir: string, top = 15): ProfileSummary | null {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
   }
   const rank = <K extends string>(m: Map<string, number>, key: K) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => ({ [key]: k, ms: Math.round(ms), share: Math.round((ms / total) * 1000) / 1000 }) as { [P in K]: string } & { ms: number; share: number });
-  return { totalMs: Math.round(total), byModule: rank(byModule, 'module'), byFunction: rank(byFunction, 'fn') };
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(
+        ([k, ms]) =>
+          ({ [key]: k, ms: Math.round(ms), share: Math.round((ms / total) * 1000) / 1000 }) as {
+            [P in K]: string;
+          } & { ms: number; share: number },
+      );
+  return {
+    totalMs: Math.round(total),
+    byModule: rank(byModule, 'module'),
+    byFunction: rank(byFunction, 'fn'),
+  };
 }

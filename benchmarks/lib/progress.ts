@@ -16,7 +16,11 @@ export class Progress {
   private lastAt = 0;
   private rate = 0;
 
-  constructor(private readonly label: string, private readonly read: () => Counters, private readonly enabled = true) {}
+  constructor(
+    private readonly label: string,
+    private readonly read: () => Counters,
+    private readonly enabled = true,
+  ) {}
 
   start(): void {
     if (!this.enabled) return;

@@ -28,11 +28,22 @@ export const SCENARIOS: Record<string, ScenarioOverride> = {
   },
 };
 
-export function resolveScenario(nameOrJson: string): { name: string; override: ScenarioOverride; scenario: Scenario } {
+export function resolveScenario(nameOrJson: string): {
+  name: string;
+  override: ScenarioOverride;
+  scenario: Scenario;
+} {
   const trimmed = nameOrJson.trim();
   const override = trimmed.startsWith('{') ? (JSON.parse(trimmed) as ScenarioOverride) : SCENARIOS[trimmed];
-  if (!override) throw new Error(`--scenario: unknown scenario "${nameOrJson}"; use ${Object.keys(SCENARIOS).join(', ')} or a JSON override`);
-  return { name: trimmed.startsWith('{') ? 'custom' : trimmed, override, scenario: mergeScenario(DEFAULT_SCENARIO, override) };
+  if (!override)
+    throw new Error(
+      `--scenario: unknown scenario "${nameOrJson}"; use ${Object.keys(SCENARIOS).join(', ')} or a JSON override`,
+    );
+  return {
+    name: trimmed.startsWith('{') ? 'custom' : trimmed,
+    override,
+    scenario: mergeScenario(DEFAULT_SCENARIO, override),
+  };
 }
 
 /**

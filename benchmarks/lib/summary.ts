@@ -2,7 +2,8 @@
 import type { BenchmarkResult } from './benchmark.js';
 import type { Distribution } from './stats.js';
 
-const d = (x: Distribution | null): string => (x ? `${fmt(x.p50)} / ${fmt(x.p95)} / ${fmt(x.p99)} / ${fmt(x.max)}` : 'n/a');
+const d = (x: Distribution | null): string =>
+  x ? `${fmt(x.p50)} / ${fmt(x.p95)} / ${fmt(x.p99)} / ${fmt(x.max)}` : 'n/a';
 function fmt(ms: number): string {
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)}s`;
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
@@ -25,8 +26,12 @@ export function summaryTable(results: BenchmarkResult[]): string {
 
 export function apiTable(results: BenchmarkResult[]): string {
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.api.perRemediation)))].sort();
-  const rows = [`| verb kind | ${results.map((r) => r.name).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`];
-  for (const k of keys) rows.push(`| ${k} | ${results.map((r) => r.api.perRemediation[k] ?? 0).join(' | ')} |`);
+  const rows = [
+    `| verb kind | ${results.map((r) => r.name).join(' | ')} |`,
+    `|---|${results.map(() => '---:').join('|')}|`,
+  ];
+  for (const k of keys)
+    rows.push(`| ${k} | ${results.map((r) => r.api.perRemediation[k] ?? 0).join(' | ')} |`);
   return rows.join('\n');
 }
 
@@ -40,9 +45,23 @@ export function printable(r: BenchmarkResult): string {
     `  orchestrator: peak RSS ${mb(r.orchestrator.peakRssBytes)} MB, CPU ${r.orchestrator.cpuSeconds} s = ${r.orchestrator.cpuMsPerRemediation} ms per remediation`,
     `  kube-apiserver CPU ${r.apiServer.cpuSeconds ?? 'n/a'} s (${r.apiServer.cpuMsPerRemediation ?? 'n/a'} ms/rem.), etcd ${r.etcd.cpuSeconds ?? 'n/a'} s, simulator ${r.simulator.cpuSeconds ?? 'n/a'} s`,
     `  API per remediation: ${r.api.writesPerRemediation} writes to our kinds (target <= ${r.api.targetWritesPerRemediation}), ${r.api.eventWritesPerRemediation} Events, ${r.api.readsPerRemediation} reads`,
-    `    ${Object.entries(r.api.perRemediation).map(([k, v]) => `${k}=${v}`).join(', ')}`,
-    `  mean API call latency seen by the orchestrator: ${Object.entries(r.api.meanLatencyMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}`,
-    ...(r.profile ? [`  orchestrator CPU profile (${r.profile.totalMs} ms): ${r.profile.byModule.slice(0, 8).map((m) => `${m.module} ${(m.share * 100).toFixed(0)}%`).join(', ')}`,
-      `    top functions: ${r.profile.byFunction.slice(0, 8).map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`).join(', ')}`] : []),
+    `    ${Object.entries(r.api.perRemediation)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+    `  mean API call latency seen by the orchestrator: ${Object.entries(r.api.meanLatencyMs)
+      .map(([k, v]) => `${k} ${v} ms`)
+      .join(', ')}`,
+    ...(r.profile
+      ? [
+          `  orchestrator CPU profile (${r.profile.totalMs} ms): ${r.profile.byModule
+            .slice(0, 8)
+            .map((m) => `${m.module} ${(m.share * 100).toFixed(0)}%`)
+            .join(', ')}`,
+          `    top functions: ${r.profile.byFunction
+            .slice(0, 8)
+            .map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`)
+            .join(', ')}`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -18,7 +18,13 @@ export interface ActorLog {
 
 /** What an actor reports to whoever runs it (the supervisor's metrics and lifecycle). */
 export interface ActorObserver {
-  transition?(from: Phase | undefined, to: Phase, secondsInPrevious: number | undefined, reason: string | undefined, timeoutPhase: string | undefined): void;
+  transition?(
+    from: Phase | undefined,
+    to: Phase,
+    secondsInPrevious: number | undefined,
+    reason: string | undefined,
+    timeoutPhase: string | undefined,
+  ): void;
   mailbox?(delta: number): void;
 }
 
@@ -55,7 +61,10 @@ type RuntimeMachine = typeof remediationMachine;
  */
 const provided = new WeakMap<ActorHost['applyEffects'], Map<string, RuntimeMachine>>();
 
-function runtimeMachine(applyEffects: ActorHost['applyEffects'], retryBackoff: BackoffPolicy): RuntimeMachine {
+function runtimeMachine(
+  applyEffects: ActorHost['applyEffects'],
+  retryBackoff: BackoffPolicy,
+): RuntimeMachine {
   let byPolicy = provided.get(applyEffects);
   if (!byPolicy) provided.set(applyEffects, (byPolicy = new Map()));
   const key = `${retryBackoff.initialMs}/${retryBackoff.maxMs}/${retryBackoff.jitter}`;
@@ -91,7 +100,11 @@ export class RemediationActor {
     initial: Observed,
   ) {
     const input: RemediationInput = { observed: initial, settings: host.settings, now: host.clock.now() };
-    this.actor = createActor(runtimeMachine(host.applyEffects, host.retryBackoff), { input, clock: host.clock, id: ref.uid });
+    this.actor = createActor(runtimeMachine(host.applyEffects, host.retryBackoff), {
+      input,
+      clock: host.clock,
+      id: ref.uid,
+    });
     // xstate keeps its options (input included) for the actor's life, but reads the input only to
     // build the first context, just done: without this the first view of the request stays alive.
     // (Assigned, not deleted: a delete would turn the object into a dictionary, 256 bytes more.)
@@ -157,12 +170,28 @@ export class RemediationActor {
     const phase = context.ledger.phase;
     if (phase && phase !== this.lastPhase) {
       const entered = context.ledger.phaseHistory.at(-2)?.enteredAt;
-      this.host.observer?.transition?.(this.lastPhase, phase, entered ? (context.now - Date.parse(entered)) / 1000 : undefined, context.ledger.reason, context.ledger.timeoutPhase);
-      this.host.logFor(this.ref).info({ from: this.lastPhase, to: phase, reason: context.ledger.reason }, `phase ${this.lastPhase ?? 'new'} -> ${phase}`);
+      this.host.observer?.transition?.(
+        this.lastPhase,
+        phase,
+        entered ? (context.now - Date.parse(entered)) / 1000 : undefined,
+        context.ledger.reason,
+        context.ledger.timeoutPhase,
+      );
+      this.host
+        .logFor(this.ref)
+        .info(
+          { from: this.lastPhase, to: phase, reason: context.ledger.reason },
+          `phase ${this.lastPhase ?? 'new'} -> ${phase}`,
+        );
       this.lastPhase = phase;
     }
     if (context.lastError && (snapshot.value as { sync?: string }).sync === 'backoff') {
-      this.host.logFor(this.ref).warn({ attempts: context.attempts, error: context.lastError }, 'write failed; retrying with backoff');
+      this.host
+        .logFor(this.ref)
+        .warn(
+          { attempts: context.attempts, error: context.lastError },
+          'write failed; retrying with backoff',
+        );
     }
     if ((snapshot.value as { phase?: string }).phase === 'Released') {
       this.stop();
@@ -181,16 +210,22 @@ export class RemediationActor {
   private arm(context: RemediationContext): void {
     const progress = progressDueAt(context);
     const timeout = nextDeadline(context.ledger, context.observed.rr, context.settings)?.at;
-    const deadline = progress !== undefined && progress > context.now && (timeout === undefined || progress < timeout) ? progress : timeout;
+    const deadline =
+      progress !== undefined && progress > context.now && (timeout === undefined || progress < timeout)
+        ? progress
+        : timeout;
     if (deadline === this.armedFor) return;
     this.disarm();
     if (deadline === undefined) return;
     this.armedFor = deadline;
-    this.deadlineTimer = this.host.clock.setTimeout(() => {
-      this.deadlineTimer = undefined;
-      this.armedFor = undefined;
-      if (!this.stopped) this.actor.send({ type: 'tick', now: this.host.clock.now() });
-    }, Math.max(0, deadline - this.host.clock.now()));
+    this.deadlineTimer = this.host.clock.setTimeout(
+      () => {
+        this.deadlineTimer = undefined;
+        this.armedFor = undefined;
+        if (!this.stopped) this.actor.send({ type: 'tick', now: this.host.clock.now() });
+      },
+      Math.max(0, deadline - this.host.clock.now()),
+    );
   }
 
   private disarm(): void {

@@ -26,11 +26,21 @@ function envelope(rr: RemediationRequest, kind: ChildKindName, name: string, own
   const metadata: Record<string, unknown> = {
     name,
     namespace: rr.metadata?.namespace,
-    labels: { [LABEL_REMEDIATION_REQUEST]: requestLabelValue(rrName), [LABEL_COMPONENT]: KINDS[kind].component },
+    labels: {
+      [LABEL_REMEDIATION_REQUEST]: requestLabelValue(rrName),
+      [LABEL_COMPONENT]: KINDS[kind].component,
+    },
   };
   if (owned) {
     metadata.ownerReferences = [
-      { apiVersion: apiVersionOf('RemediationRequest'), kind: 'RemediationRequest', name: rrName, uid: rr.metadata?.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: apiVersionOf('RemediationRequest'),
+        kind: 'RemediationRequest',
+        name: rrName,
+        uid: rr.metadata?.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ];
   }
   return {
@@ -38,7 +48,11 @@ function envelope(rr: RemediationRequest, kind: ChildKindName, name: string, own
     kind: KINDS[kind].kind,
     metadata,
     spec: {
-      remediationRequestRef: { name: rrName, namespace: rr.metadata?.namespace ?? '', uid: rr.metadata?.uid ?? '' },
+      remediationRequestRef: {
+        name: rrName,
+        namespace: rr.metadata?.namespace ?? '',
+        uid: rr.metadata?.uid ?? '',
+      },
       targetingData: rr.spec.targetingData,
     },
   };
@@ -46,13 +60,24 @@ function envelope(rr: RemediationRequest, kind: ChildKindName, name: string, own
 
 export function processingFor(rr: RemediationRequest): ChildCreate {
   const name = childNames.processing(rr.metadata?.name ?? '');
-  return { kind: 'RemediationProcessing', name, body: envelope(rr, 'RemediationProcessing', name, true) as RemediationProcessing };
+  return {
+    kind: 'RemediationProcessing',
+    name,
+    body: envelope(rr, 'RemediationProcessing', name, true) as RemediationProcessing,
+  };
 }
 
-export function analysisFor(rr: RemediationRequest, processing: RemediationProcessing | undefined): ChildCreate {
+export function analysisFor(
+  rr: RemediationRequest,
+  processing: RemediationProcessing | undefined,
+): ChildCreate {
   const name = childNames.analysis(rr.metadata?.name ?? '');
   const base = envelope(rr, 'AIAnalysis', name, true);
-  const spec = { ...base.spec, signalFingerprint: rr.spec.targetingData.signalFingerprint, enrichedData: processing?.status?.enrichedData ?? {} };
+  const spec = {
+    ...base.spec,
+    signalFingerprint: rr.spec.targetingData.signalFingerprint,
+    enrichedData: processing?.status?.enrichedData ?? {},
+  };
   return { kind: 'AIAnalysis', name, body: { ...base, spec } as AIAnalysis };
 }
 
@@ -60,15 +85,31 @@ export function workflowFor(rr: RemediationRequest, analysis: AIAnalysis | undef
   const name = childNames.workflow(rr.metadata?.name ?? '');
   const base = envelope(rr, 'WorkflowExecution', name, true);
   const recommendations = analysis?.status?.investigationResult?.recommendations ?? [];
-  return { kind: 'WorkflowExecution', name, body: { ...base, spec: { ...base.spec, recommendations } } as WorkflowExecution };
+  return {
+    kind: 'WorkflowExecution',
+    name,
+    body: { ...base, spec: { ...base.spec, recommendations } } as WorkflowExecution,
+  };
 }
 
-export function executionFor(rr: RemediationRequest, workflow: WorkflowExecution | undefined, step: PlanStep): ChildCreate {
+export function executionFor(
+  rr: RemediationRequest,
+  workflow: WorkflowExecution | undefined,
+  step: PlanStep,
+): ChildCreate {
   const name = childNames.execution(rr.metadata?.name ?? '', step.name);
   const base = envelope(rr, 'KubernetesExecution', name, true);
   const { dependsOn: _dependsOn, ...stepSpec } = step;
-  const workflowExecutionRef = { name: workflow?.metadata?.name ?? childNames.workflow(rr.metadata?.name ?? ''), namespace: rr.metadata?.namespace ?? '', uid: workflow?.metadata?.uid };
-  return { kind: 'KubernetesExecution', name, body: { ...base, spec: { ...base.spec, workflowExecutionRef, step: stepSpec } } as KubernetesExecution };
+  const workflowExecutionRef = {
+    name: workflow?.metadata?.name ?? childNames.workflow(rr.metadata?.name ?? ''),
+    namespace: rr.metadata?.namespace ?? '',
+    uid: workflow?.metadata?.uid,
+  };
+  return {
+    kind: 'KubernetesExecution',
+    name,
+    body: { ...base, spec: { ...base.spec, workflowExecutionRef, step: stepSpec } } as KubernetesExecution,
+  };
 }
 
 export interface NotificationContent {

@@ -14,7 +14,16 @@ import {
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { readySteps } from './plan.js';
-import { desiredStatus, lastActivePhase, planSteps, sameJson, stepPhases, type Ledger, type Settings, type Status } from './status.js';
+import {
+  desiredStatus,
+  lastActivePhase,
+  planSteps,
+  sameJson,
+  stepPhases,
+  type Ledger,
+  type Settings,
+  type Status,
+} from './status.js';
 
 export interface KubeEvent {
   type: 'Normal' | 'Warning';
@@ -86,13 +95,22 @@ export interface EffectContext {
 }
 
 export function requestRef(rr: RemediationRequest): RequestRef {
-  return { namespace: rr.metadata?.namespace ?? '', name: rr.metadata?.name ?? '', uid: rr.metadata?.uid ?? '' };
+  return {
+    namespace: rr.metadata?.namespace ?? '',
+    name: rr.metadata?.name ?? '',
+    uid: rr.metadata?.uid ?? '',
+  };
 }
 
-export const hasFinalizer = (rr: RemediationRequest): boolean => rr.metadata?.finalizers?.includes(FINALIZER) ?? false;
-export const cancelAnnotated = (rr: RemediationRequest): boolean => rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
+export const hasFinalizer = (rr: RemediationRequest): boolean =>
+  rr.metadata?.finalizers?.includes(FINALIZER) ?? false;
+export const cancelAnnotated = (rr: RemediationRequest): boolean =>
+  rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
 
-function priorityFor(rr: RemediationRequest, type: NotificationContent['type']): NotificationContent['priority'] {
+function priorityFor(
+  rr: RemediationRequest,
+  type: NotificationContent['type'],
+): NotificationContent['priority'] {
   if (type === 'success') return 'low';
   const severity = rr.spec.targetingData.severity;
   if (severity === 'critical' || rr.spec.targetingData.environment === 'production') return 'critical';
@@ -101,7 +119,13 @@ function priorityFor(rr: RemediationRequest, type: NotificationContent['type']):
 
 function baseMetadata(rr: RemediationRequest): Record<string, string> {
   const t = rr.spec.targetingData;
-  const m: Record<string, string> = { remediationRequest: rr.metadata?.name ?? '', namespace: rr.metadata?.namespace ?? '', alertName: t.alertName, environment: t.environment, signalFingerprint: t.signalFingerprint };
+  const m: Record<string, string> = {
+    remediationRequest: rr.metadata?.name ?? '',
+    namespace: rr.metadata?.namespace ?? '',
+    alertName: t.alertName,
+    environment: t.environment,
+    signalFingerprint: t.signalFingerprint,
+  };
   if (t.severity) m.severity = t.severity;
   return m;
 }
@@ -112,8 +136,16 @@ function escalationContent(ctx: EffectContext): NotificationContent {
   const { ledger } = ctx;
   const failedPhase = lastActivePhase(ledger) ?? 'Pending';
   const entry = [...ledger.phaseHistory].reverse().find((h) => h.phase === failedPhase);
-  const metadata: Record<string, string> = { ...baseMetadata(rr), phase: ledger.phase ?? '', reason: ledger.reason ?? '', failedPhase };
-  if (entry?.enteredAt && entry.exitedAt) metadata.phaseDurationSeconds = String(Math.round((Date.parse(entry.exitedAt) - Date.parse(entry.enteredAt)) / 1000));
+  const metadata: Record<string, string> = {
+    ...baseMetadata(rr),
+    phase: ledger.phase ?? '',
+    reason: ledger.reason ?? '',
+    failedPhase,
+  };
+  if (entry?.enteredAt && entry.exitedAt)
+    metadata.phaseDurationSeconds = String(
+      Math.round((Date.parse(entry.exitedAt) - Date.parse(entry.enteredAt)) / 1000),
+    );
   const stuck = activeChildOf(ctx.observed, failedPhase);
   if (stuck) metadata.stuckChild = stuck;
   if (ledger.timeoutPhase) metadata.timeoutPhase = ledger.timeoutPhase;
@@ -122,14 +154,16 @@ function escalationContent(ctx: EffectContext): NotificationContent {
     priority: priorityFor(rr, 'escalation'),
     channels: ctx.settings.channels,
     title: `Remediation ${rr.metadata?.name} ${ledger.phase}: ${ledger.reason}`,
-    message: ledger.message ?? `The remediation of ${rr.spec.targetingData.alertName} ended as ${ledger.phase}.`,
+    message:
+      ledger.message ?? `The remediation of ${rr.spec.targetingData.alertName} ended as ${ledger.phase}.`,
     metadata,
   };
 }
 
 /** "Kind/name" of the child that was working in `phase`, for escalations. */
 function activeChildOf(observed: Observed, phase: Phase): string | undefined {
-  const name = (o: { metadata?: { name?: string } } | undefined, kind: string): string | undefined => (o?.metadata?.name ? `${kind}/${o.metadata.name}` : undefined);
+  const name = (o: { metadata?: { name?: string } } | undefined, kind: string): string | undefined =>
+    o?.metadata?.name ? `${kind}/${o.metadata.name}` : undefined;
   switch (phase) {
     case 'Initializing':
     case 'Processing':
@@ -156,7 +190,8 @@ function approvalContent(ctx: EffectContext): NotificationContent {
     priority: priorityFor(rr, 'approval'),
     channels: ctx.settings.channels,
     title: `Approval needed: remediation of ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
-    message: approvalContext?.summary ?? 'The AI analysis recommends actions that need a person to approve them.',
+    message:
+      approvalContext?.summary ?? 'The AI analysis recommends actions that need a person to approve them.',
     metadata: { ...baseMetadata(rr), aiAnalysis: ctx.observed.analysis?.metadata?.name ?? '' },
     approvalContext,
   };
@@ -195,9 +230,13 @@ export function missingChildren(ctx: EffectContext): ChildCreate[] {
     case 'WorkflowPlanning':
       return observed.workflow || recorded.workflowExecutionRef ? [] : [workflowFor(rr, observed.analysis)];
     case 'Executing':
-      return readySteps(planSteps(observed), stepPhases(observed)).map((step) => executionFor(rr, observed.workflow, step));
+      return readySteps(planSteps(observed), stepPhases(observed)).map((step) =>
+        executionFor(rr, observed.workflow, step),
+      );
     case 'Completed':
-      return sent(ctx, 'success') || ledger.reason === 'NoActionRequired' ? [] : [notificationFor(rr, successContent(ctx))];
+      return sent(ctx, 'success') || ledger.reason === 'NoActionRequired'
+        ? []
+        : [notificationFor(rr, successContent(ctx))];
     case 'Failed':
     case 'TimedOut':
       return sent(ctx, 'escalation') ? [] : [notificationFor(rr, escalationContent(ctx))];
@@ -219,7 +258,10 @@ export function childrenToCancel(observed: Observed): ChildRef[] {
     ['RemediationProcessing', observed.processing],
     ['AIAnalysis', observed.analysis],
     ['WorkflowExecution', observed.workflow],
-    ...Object.values(observed.executions).map((ke): [ChildKindName, ChildObject] => ['KubernetesExecution', ke]),
+    ...Object.values(observed.executions).map((ke): [ChildKindName, ChildObject] => [
+      'KubernetesExecution',
+      ke,
+    ]),
   ];
   return candidates.flatMap(([kind, o]) => {
     if (!o?.metadata?.name) return [];
@@ -250,7 +292,8 @@ export function missingRecordedChildren(observed: Observed, phase: Phase | undef
     case 'Executing':
       check('WorkflowExecution', recorded.workflowExecutionRef, observed.workflow);
       for (const ref of recorded.kubernetesExecutionRefs ?? []) {
-        if (ref.phase !== 'Completed' && ref.phase !== 'Failed') check('KubernetesExecution', ref, observed.executions[ref.step]);
+        if (ref.phase !== 'Completed' && ref.phase !== 'Failed')
+          check('KubernetesExecution', ref, observed.executions[ref.step]);
       }
       break;
     default:
@@ -266,7 +309,9 @@ export function missingRecordedChildren(observed: Observed, phase: Phase | undef
 function worthWriting(desired: Status, recorded: Status): boolean {
   const quiet = (s: Status): Status => ({
     ...s,
-    kubernetesExecutionRefs: s.kubernetesExecutionRefs?.map((r) => (r.phase === 'Running' ? { ...r, phase: 'Pending' } : r)),
+    kubernetesExecutionRefs: s.kubernetesExecutionRefs?.map((r) =>
+      r.phase === 'Running' ? { ...r, phase: 'Pending' } : r,
+    ),
   });
   return !sameJson(quiet(desired), quiet(recorded));
 }
@@ -274,7 +319,12 @@ function worthWriting(desired: Status, recorded: Status): boolean {
 /** Executing goes on and only step progress changed (steps done, steps created): it can wait a little. */
 function progressOnly(desired: Status, recorded: Status): boolean {
   if (desired.phase !== 'Executing' || recorded.phase !== 'Executing') return false;
-  const rest = ({ kubernetesExecutionRefs: _refs, stepsCompleted: _done, overallProgress: _progress, ...other }: Status): Status => other;
+  const rest = ({
+    kubernetesExecutionRefs: _refs,
+    stepsCompleted: _done,
+    overallProgress: _progress,
+    ...other
+  }: Status): Status => other;
   return sameJson(rest(desired), rest(recorded));
 }
 
@@ -282,7 +332,9 @@ function progressOnly(desired: Status, recorded: Status): boolean {
  * While Executing, step progress alone is written at most once per `progressIntervalMs` after our
  * last status write, so steps that finish close together share one write. This is when it falls due.
  */
-export function progressDueAt(ctx: Pick<EffectContext, 'ledger' | 'lastWritten' | 'settings'>): number | undefined {
+export function progressDueAt(
+  ctx: Pick<EffectContext, 'ledger' | 'lastWritten' | 'settings'>,
+): number | undefined {
   if (ctx.ledger.phase !== 'Executing' || ctx.lastWritten === undefined) return undefined;
   return ctx.lastWritten.at + ctx.settings.progressIntervalMs;
 }
@@ -290,20 +342,35 @@ export function progressDueAt(ctx: Pick<EffectContext, 'ledger' | 'lastWritten' 
 /** The next batch of writes, or undefined when the cluster already shows what the actor decided. */
 export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   const rr = ctx.observed.rr;
-  const observedMeta = { finalizers: rr.metadata?.finalizers ?? [], resourceVersion: rr.metadata?.resourceVersion };
-  const batch: EffectBatch = { request: requestRef(rr), observedMeta, creates: [], verify: [], cancels: [], events: [] };
+  const observedMeta = {
+    finalizers: rr.metadata?.finalizers ?? [],
+    resourceVersion: rr.metadata?.resourceVersion,
+  };
+  const batch: EffectBatch = {
+    request: requestRef(rr),
+    observedMeta,
+    creates: [],
+    verify: [],
+    cancels: [],
+    events: [],
+  };
   if (ctx.releasing) {
     return hasFinalizer(rr) ? { ...batch, removeFinalizer: true } : undefined;
   }
   if (!ctx.ledger.phase) return undefined;
-  const unverified = missingRecordedChildren(ctx.observed, ctx.ledger.phase).filter((c) => !ctx.confirmedAbsent.includes(c.name));
+  const unverified = missingRecordedChildren(ctx.observed, ctx.ledger.phase).filter(
+    (c) => !ctx.confirmedAbsent.includes(c.name),
+  );
   if (unverified.length) return { ...batch, verify: unverified };
   batch.creates = missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
   if (batch.creates.length) return batch;
   if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
   if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
   const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
-  const unchangedSinceOurWrite = ctx.lastWritten !== undefined && ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion && sameJson(ctx.lastWritten.status, status);
+  const unchangedSinceOurWrite =
+    ctx.lastWritten !== undefined &&
+    ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion &&
+    sameJson(ctx.lastWritten.status, status);
   const due = progressDueAt(ctx);
   const progressCanWait = due !== undefined && ctx.now < due && progressOnly(status, rr.status ?? {});
   if (worthWriting(status, rr.status ?? {}) && !unchangedSinceOurWrite && !progressCanWait) {

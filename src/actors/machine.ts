@@ -6,11 +6,32 @@
 // Only xstate and our own types are imported; the clock's "now" arrives with each event.
 import { and, assign, fromPromise, not, setup } from 'xstate';
 import { TERMINAL_PHASES, type RemediationRequest } from '../api/index.js';
-import { cancelAnnotated, hasFinalizer, missingRecordedChildren, nextEffects, type EffectBatch, type EffectContext, type EffectResult, type KubeEvent } from './effects.js';
+import {
+  cancelAnnotated,
+  hasFinalizer,
+  missingRecordedChildren,
+  nextEffects,
+  type EffectBatch,
+  type EffectContext,
+  type EffectResult,
+  type KubeEvent,
+} from './effects.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
 import { PHASE_TIMEOUT, isTerminal, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
-import { effectiveTimeouts, enterPhase, ledgerFrom, nextDeadline, planSteps, sameJson, stepPhases, type Ledger, type Settings, type Status, type Transition } from './status.js';
+import {
+  effectiveTimeouts,
+  enterPhase,
+  ledgerFrom,
+  nextDeadline,
+  planSteps,
+  sameJson,
+  stepPhases,
+  type Ledger,
+  type Settings,
+  type Status,
+  type Transition,
+} from './status.js';
 import { formatDuration } from '../util/duration.js';
 import { targetingProblem } from './validation.js';
 
@@ -21,8 +42,7 @@ export interface RemediationContext extends EffectContext {
 }
 
 export type RemediationEvent =
-  | { type: 'observed'; observed: Observed; deleted: string[]; now: number }
-  | { type: 'tick'; now: number };
+  { type: 'observed'; observed: Observed; deleted: string[]; now: number } | { type: 'tick'; now: number };
 
 export interface RemediationInput {
   observed: Observed;
@@ -30,7 +50,15 @@ export interface RemediationInput {
   now: number;
 }
 
-const ACTIVE: readonly Phase[] = ['Pending', 'Initializing', 'Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing'];
+const ACTIVE: readonly Phase[] = [
+  'Pending',
+  'Initializing',
+  'Processing',
+  'Analyzing',
+  'AwaitingApproval',
+  'WorkflowPlanning',
+  'Executing',
+];
 
 /** The empty list every context starts with: lists are replaced, never changed, so one serves all. */
 const NONE: readonly string[] = Object.freeze([]);
@@ -46,8 +74,10 @@ function batchOf(context: RemediationContext): EffectBatch | undefined {
   if (!batches.has(context)) batches.set(context, nextEffects(context));
   return batches.get(context);
 }
-const childMessage = (o: { status?: { message?: string; reason?: string } } | undefined, fallback: string): string =>
-  o?.status?.message ?? (o?.status?.reason ? `${fallback} (${o.status.reason})` : fallback);
+const childMessage = (
+  o: { status?: { message?: string; reason?: string } } | undefined,
+  fallback: string,
+): string => o?.status?.message ?? (o?.status?.reason ? `${fallback} (${o.status.reason})` : fallback);
 const analysisPhase = (c: RemediationContext): string | undefined => c.observed.analysis?.status?.phase;
 
 type Params = { phase: Phase };
@@ -55,7 +85,14 @@ type TransitionParams = Transition;
 
 /** A transition to `target` that records the phase entered, with params computed from the context. */
 function to<const G>(target: string, guard: G, params: (c: RemediationContext) => TransitionParams) {
-  return { target, guard, actions: { type: 'enter' as const, params: ({ context }: { context: RemediationContext }) => params(context) } };
+  return {
+    target,
+    guard,
+    actions: {
+      type: 'enter' as const,
+      params: ({ context }: { context: RemediationContext }) => params(context),
+    },
+  };
 }
 
 export const remediationMachine = setup({
@@ -65,7 +102,9 @@ export const remediationMachine = setup({
     input: {} as RemediationInput,
   },
   actors: {
-    applyEffects: fromPromise<EffectResult, EffectBatch>(() => Promise.reject(new Error('applyEffects is provided by the actor runtime'))),
+    applyEffects: fromPromise<EffectResult, EffectBatch>(() =>
+      Promise.reject(new Error('applyEffects is provided by the actor runtime')),
+    ),
   },
   delays: {
     retryDelay: ({ context }) => Math.min(30_000, 100 * 2 ** Math.min(context.attempts, 16)),
@@ -73,7 +112,8 @@ export const remediationMachine = setup({
   guards: {
     restoredAs: ({ context }, params: Params) => context.ledger.phase === params.phase,
     isNew: ({ context }) => context.ledger.phase === undefined,
-    pendingRecorded: ({ context }) => rrOf(context).status?.phase !== undefined && hasFinalizer(rrOf(context)),
+    pendingRecorded: ({ context }) =>
+      rrOf(context).status?.phase !== undefined && hasFinalizer(rrOf(context)),
     targetingInvalid: ({ context }) => targetingProblem(rrOf(context)) !== undefined,
     processingCreated: ({ context }) => context.observed.processing !== undefined,
     processingFailed: ({ context }) => context.observed.processing?.status?.phase === 'Failed',
@@ -93,7 +133,10 @@ export const remediationMachine = setup({
     },
     cancelRequested: ({ context }) => cancelAnnotated(rrOf(context)),
     faulted: ({ context }) => context.fault !== undefined,
-    childDeleted: ({ context }) => missingRecordedChildren(context.observed, context.ledger.phase).some((c) => context.confirmedAbsent.includes(c.name)),
+    childDeleted: ({ context }) =>
+      missingRecordedChildren(context.observed, context.ledger.phase).some((c) =>
+        context.confirmedAbsent.includes(c.name),
+      ),
     globalDeadlinePassed: ({ context }) => {
       const d = nextDeadline(context.ledger, rrOf(context), context.settings);
       return d !== undefined && d.kind === 'global' && context.now >= d.at;
@@ -129,7 +172,9 @@ export const remediationMachine = setup({
       if (event.type === 'observed') {
         const deleted = new Set(event.deleted);
         const observed = mergeObserved(context.observed, event.observed, deleted);
-        const confirmedAbsent = event.deleted.length ? [...new Set([...context.confirmedAbsent, ...event.deleted])] : context.confirmedAbsent;
+        const confirmedAbsent = event.deleted.length
+          ? [...new Set([...context.confirmedAbsent, ...event.deleted])]
+          : context.confirmedAbsent;
         return { observed, now: Math.max(context.now, event.now), confirmedAbsent };
       }
       return { now: Math.max(context.now, event.now) };
@@ -143,14 +188,27 @@ export const remediationMachine = setup({
         observed,
         attempts: 0,
         lastError: undefined,
-        confirmedAbsent: result.absent.length ? [...new Set([...context.confirmedAbsent, ...result.absent])] : context.confirmedAbsent,
+        confirmedAbsent: result.absent.length
+          ? [...new Set([...context.confirmedAbsent, ...result.absent])]
+          : context.confirmedAbsent,
         abandoned: result.abandoned?.length ? [...context.abandoned, ...result.abandoned] : context.abandoned,
         outbox: result.eventsSent ? context.outbox.slice(result.eventsSent) : context.outbox,
-        lastWritten: result.writtenStatus ? { status: sharedStatus(result.writtenStatus, observed.rr), resourceVersion: observed.rr.metadata?.resourceVersion, at: context.now } : context.lastWritten,
+        lastWritten: result.writtenStatus
+          ? {
+              status: sharedStatus(result.writtenStatus, observed.rr),
+              resourceVersion: observed.rr.metadata?.resourceVersion,
+              at: context.now,
+            }
+          : context.lastWritten,
       };
     }),
-    recordFault: assign(({ event }) => ({ fault: (event as unknown as { output: EffectResult }).output.terminal })),
-    recordFailure: assign(({ context, event }) => ({ attempts: context.attempts + 1, lastError: String((event as { error?: unknown }).error) })),
+    recordFault: assign(({ event }) => ({
+      fault: (event as unknown as { output: EffectResult }).output.terminal,
+    })),
+    recordFailure: assign(({ context, event }) => ({
+      attempts: context.attempts + 1,
+      lastError: String((event as { error?: unknown }).error),
+    })),
   },
 }).createMachine({
   id: 'remediation',
@@ -173,24 +231,51 @@ export const remediationMachine = setup({
   states: {
     phase: {
       initial: 'restoring',
-      always: { guard: and(['beingDeleted', not('releasing')]), target: '.Releasing', actions: 'startReleasing' },
+      always: {
+        guard: and(['beingDeleted', not('releasing')]),
+        target: '.Releasing',
+        actions: 'startReleasing',
+      },
       states: {
         restoring: {
           always: [
-            ...ACTIVE.map((phase) => ({ guard: { type: 'restoredAs' as const, params: { phase } }, target: `active.${phase}` })),
-            ...TERMINAL_PHASES.map((phase) => ({ guard: { type: 'restoredAs' as const, params: { phase } }, target: phase })),
-            { guard: 'isNew', target: 'active.Pending', actions: { type: 'enter', params: { phase: 'Pending' as Phase } } },
+            ...ACTIVE.map((phase) => ({
+              guard: { type: 'restoredAs' as const, params: { phase } },
+              target: `active.${phase}`,
+            })),
+            ...TERMINAL_PHASES.map((phase) => ({
+              guard: { type: 'restoredAs' as const, params: { phase } },
+              target: phase,
+            })),
+            {
+              guard: 'isNew',
+              target: 'active.Pending',
+              actions: { type: 'enter', params: { phase: 'Pending' as Phase } },
+            },
           ],
         },
         active: {
           initial: 'Pending',
           always: [
-            to('#remediation.phase.Cancelled', 'cancelRequested', () => ({ phase: 'Cancelled', reason: 'Cancelled', message: 'Cancelled by the annotation remediation.kubernaut.ai/cancel.' })),
-            to('#remediation.phase.Failed', 'faulted', (c) => ({ phase: 'Failed', reason: c.fault?.reason ?? 'Fault', message: c.fault?.message })),
+            to('#remediation.phase.Cancelled', 'cancelRequested', () => ({
+              phase: 'Cancelled',
+              reason: 'Cancelled',
+              message: 'Cancelled by the annotation remediation.kubernaut.ai/cancel.',
+            })),
+            to('#remediation.phase.Failed', 'faulted', (c) => ({
+              phase: 'Failed',
+              reason: c.fault?.reason ?? 'Fault',
+              message: c.fault?.message,
+            })),
             to('#remediation.phase.Failed', 'childDeleted', (c) => ({
               phase: 'Failed',
               reason: 'ChildDeleted',
-              message: `A child of phase ${c.ledger.phase} was deleted while it was working: ${missingRecordedChildren(c.observed, c.ledger.phase).map((r) => `${r.kind}/${r.name}`).join(', ')}.`,
+              message: `A child of phase ${c.ledger.phase} was deleted while it was working: ${missingRecordedChildren(
+                c.observed,
+                c.ledger.phase,
+              )
+                .map((r) => `${r.kind}/${r.name}`)
+                .join(', ')}.`,
             })),
             to('#remediation.phase.TimedOut', 'globalDeadlinePassed', (c) => ({
               phase: 'TimedOut',
@@ -207,47 +292,113 @@ export const remediationMachine = setup({
           ],
           states: {
             Pending: {
-              always: { guard: 'pendingRecorded', target: 'Initializing', actions: { type: 'enter', params: { phase: 'Initializing' } } },
+              always: {
+                guard: 'pendingRecorded',
+                target: 'Initializing',
+                actions: { type: 'enter', params: { phase: 'Initializing' } },
+              },
             },
             Initializing: {
               always: [
-                to('#remediation.phase.Failed', 'targetingInvalid', (c) => ({ phase: 'Failed', reason: 'InvalidTargetingData', message: targetingProblem(rrOf(c)) })),
+                to('#remediation.phase.Failed', 'targetingInvalid', (c) => ({
+                  phase: 'Failed',
+                  reason: 'InvalidTargetingData',
+                  message: targetingProblem(rrOf(c)),
+                })),
                 to('Processing', 'processingCreated', () => ({ phase: 'Processing' })),
               ],
             },
             Processing: {
               always: [
-                to('#remediation.phase.Failed', 'processingFailed', (c) => ({ phase: 'Failed', reason: 'ProcessingFailed', message: childMessage(c.observed.processing, 'The RemediationProcessing failed.') })),
+                to('#remediation.phase.Failed', 'processingFailed', (c) => ({
+                  phase: 'Failed',
+                  reason: 'ProcessingFailed',
+                  message: childMessage(c.observed.processing, 'The RemediationProcessing failed.'),
+                })),
                 to('Analyzing', 'processingCompleted', () => ({ phase: 'Analyzing' })),
               ],
             },
             Analyzing: {
               always: [
-                to('#remediation.phase.Failed', 'analysisRejected', (c) => ({ phase: 'Failed', reason: 'AnalysisRejected', message: childMessage(c.observed.analysis, 'The AIAnalysis rejected the remediation.') })),
-                to('#remediation.phase.Failed', 'analysisFailed', (c) => ({ phase: 'Failed', reason: 'AnalysisFailed', message: childMessage(c.observed.analysis, 'The AIAnalysis failed.') })),
-                to('AwaitingApproval', 'approvalRequired', () => ({ phase: 'AwaitingApproval', message: 'The recommended actions need a person to approve them.' })),
-                { ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })), actions: ['copyApproval', { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' as Phase }) }] },
+                to('#remediation.phase.Failed', 'analysisRejected', (c) => ({
+                  phase: 'Failed',
+                  reason: 'AnalysisRejected',
+                  message: childMessage(c.observed.analysis, 'The AIAnalysis rejected the remediation.'),
+                })),
+                to('#remediation.phase.Failed', 'analysisFailed', (c) => ({
+                  phase: 'Failed',
+                  reason: 'AnalysisFailed',
+                  message: childMessage(c.observed.analysis, 'The AIAnalysis failed.'),
+                })),
+                to('AwaitingApproval', 'approvalRequired', () => ({
+                  phase: 'AwaitingApproval',
+                  message: 'The recommended actions need a person to approve them.',
+                })),
+                {
+                  ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })),
+                  actions: [
+                    'copyApproval',
+                    { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' as Phase }) },
+                  ],
+                },
               ],
             },
             AwaitingApproval: {
               always: [
-                to('#remediation.phase.Failed', 'analysisRejected', (c) => ({ phase: 'Failed', reason: 'ApprovalRejected', message: approvalRejectedMessage(c) })),
-                to('#remediation.phase.Failed', 'analysisFailed', (c) => ({ phase: 'Failed', reason: 'AnalysisFailed', message: childMessage(c.observed.analysis, 'The AIAnalysis failed.') })),
-                { ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })), actions: ['copyApproval', { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' as Phase }) }] },
+                to('#remediation.phase.Failed', 'analysisRejected', (c) => ({
+                  phase: 'Failed',
+                  reason: 'ApprovalRejected',
+                  message: approvalRejectedMessage(c),
+                })),
+                to('#remediation.phase.Failed', 'analysisFailed', (c) => ({
+                  phase: 'Failed',
+                  reason: 'AnalysisFailed',
+                  message: childMessage(c.observed.analysis, 'The AIAnalysis failed.'),
+                })),
+                {
+                  ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })),
+                  actions: [
+                    'copyApproval',
+                    { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' as Phase }) },
+                  ],
+                },
               ],
             },
             WorkflowPlanning: {
               always: [
-                to('#remediation.phase.Failed', 'workflowFailed', (c) => ({ phase: 'Failed', reason: 'PlanningFailed', message: childMessage(c.observed.workflow, 'The WorkflowExecution failed to plan.') })),
-                to('#remediation.phase.Failed', and(['workflowPlanned', 'planInvalid']), (c) => ({ phase: 'Failed', reason: 'InvalidPlan', message: `The workflow plan cannot run: ${planProblem(planSteps(c.observed))}.` })),
-                to('#remediation.phase.Completed', and(['workflowPlanned', 'planEmpty']), () => ({ phase: 'Completed', reason: 'NoActionRequired', message: 'The workflow planned no steps: nothing needs to be done.' })),
-                to('Executing', 'workflowPlanned', (c) => ({ phase: 'Executing', message: `Executing ${planSteps(c.observed).length} steps.` })),
+                to('#remediation.phase.Failed', 'workflowFailed', (c) => ({
+                  phase: 'Failed',
+                  reason: 'PlanningFailed',
+                  message: childMessage(c.observed.workflow, 'The WorkflowExecution failed to plan.'),
+                })),
+                to('#remediation.phase.Failed', and(['workflowPlanned', 'planInvalid']), (c) => ({
+                  phase: 'Failed',
+                  reason: 'InvalidPlan',
+                  message: `The workflow plan cannot run: ${planProblem(planSteps(c.observed))}.`,
+                })),
+                to('#remediation.phase.Completed', and(['workflowPlanned', 'planEmpty']), () => ({
+                  phase: 'Completed',
+                  reason: 'NoActionRequired',
+                  message: 'The workflow planned no steps: nothing needs to be done.',
+                })),
+                to('Executing', 'workflowPlanned', (c) => ({
+                  phase: 'Executing',
+                  message: `Executing ${planSteps(c.observed).length} steps.`,
+                })),
               ],
             },
             Executing: {
               always: [
-                to('#remediation.phase.Failed', 'stepFailed', (c) => ({ phase: 'Failed', reason: 'StepFailed', message: failedStepMessage(c) })),
-                to('#remediation.phase.Completed', 'allStepsCompleted', (c) => ({ phase: 'Completed', reason: 'Succeeded', message: `All ${planSteps(c.observed).length} steps completed.` })),
+                to('#remediation.phase.Failed', 'stepFailed', (c) => ({
+                  phase: 'Failed',
+                  reason: 'StepFailed',
+                  message: failedStepMessage(c),
+                })),
+                to('#remediation.phase.Completed', 'allStepsCompleted', (c) => ({
+                  phase: 'Completed',
+                  reason: 'Succeeded',
+                  message: `All ${planSteps(c.observed).length} steps completed.`,
+                })),
               ],
             },
           },
@@ -297,13 +448,14 @@ function sharedStatus(written: Status, rr: RemediationRequest): Status {
 
 function formatLimit(c: RemediationContext, kind: 'phase' | 'global'): string {
   const timeouts = effectiveTimeouts(rrOf(c), c.settings.timeouts);
-  const key = kind === 'global' ? 'global' : PHASE_TIMEOUT[c.ledger.phase ?? 'Pending'] ?? 'processing';
+  const key = kind === 'global' ? 'global' : (PHASE_TIMEOUT[c.ledger.phase ?? 'Pending'] ?? 'processing');
   return formatDuration(timeouts[key]);
 }
 
 function approvalRejectedMessage(c: RemediationContext): string {
   const approval = c.observed.analysis?.status?.approval;
-  if (approval?.decidedBy) return `Rejected by ${approval.decidedBy}${approval.justification ? `: ${approval.justification}` : '.'}`;
+  if (approval?.decidedBy)
+    return `Rejected by ${approval.decidedBy}${approval.justification ? `: ${approval.justification}` : '.'}`;
   return childMessage(c.observed.analysis, 'The recommended actions were rejected.');
 }
 
@@ -312,4 +464,3 @@ function failedStepMessage(c: RemediationContext): string {
   const [step, ke] = failed[0] ?? ['unknown', undefined];
   return `Step ${step} failed${ke?.status?.message ? `: ${ke.status.message}` : '.'}`;
 }
-

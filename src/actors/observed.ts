@@ -20,7 +20,8 @@ export interface Observed {
   notifications: Partial<Record<NotificationType, NotificationRequest>>;
 }
 
-export type ChildObject = RemediationProcessing | AIAnalysis | WorkflowExecution | KubernetesExecution | NotificationRequest;
+export type ChildObject =
+  RemediationProcessing | AIAnalysis | WorkflowExecution | KubernetesExecution | NotificationRequest;
 
 interface Versioned {
   metadata?: { resourceVersion?: string };
@@ -38,14 +39,23 @@ export function isNewer(a: Versioned | undefined, b: Versioned | undefined): boo
   return ra !== rb;
 }
 
-function newest<T extends Versioned>(cached: T | undefined, known: T | undefined, deleted: boolean): T | undefined {
+function newest<T extends Versioned>(
+  cached: T | undefined,
+  known: T | undefined,
+  deleted: boolean,
+): T | undefined {
   if (deleted) return cached && known && isNewer(cached, known) ? cached : undefined;
   if (!cached) return known;
   if (!known) return cached;
   return isNewer(known, cached) ? known : cached;
 }
 
-function mergeRecord<T extends Versioned>(cached: Record<string, T>, known: Record<string, T>, deleted: ReadonlySet<string>, nameOf: (o: T) => string): Record<string, T> {
+function mergeRecord<T extends Versioned>(
+  cached: Record<string, T>,
+  known: Record<string, T>,
+  deleted: ReadonlySet<string>,
+  nameOf: (o: T) => string,
+): Record<string, T> {
   const out: Record<string, T> = {};
   for (const key of new Set([...Object.keys(cached), ...Object.keys(known)])) {
     const value = newest(cached[key], known[key], deleted.has(nameOf((cached[key] ?? known[key])!)));
@@ -60,7 +70,11 @@ const nameOf = (o: Versioned & { metadata?: { name?: string } }): string => o.me
  * Merges a fresh cache snapshot into what the actor already knows: per object the newer version
  * wins, and an object the cache lacks is kept unless a delete event said it is gone.
  */
-export function mergeObserved(known: Observed | undefined, cached: Observed, deletedNames: ReadonlySet<string>): Observed {
+export function mergeObserved(
+  known: Observed | undefined,
+  cached: Observed,
+  deletedNames: ReadonlySet<string>,
+): Observed {
   if (!known) return cached;
   const del = (o: Versioned | undefined): boolean => o !== undefined && deletedNames.has(nameOf(o));
   return {
@@ -84,8 +98,12 @@ export function mergeObserved(known: Observed | undefined, cached: Observed, del
  * own writes, whose answers it already merged.
  */
 export function addsNothing(known: Observed, cached: Observed): boolean {
-  const stale = (c: Versioned | undefined, k: Versioned | undefined): boolean => c === undefined || (k !== undefined && !isNewer(c, k));
-  const staleRecord = <T extends Versioned>(c: Partial<Record<string, T>>, k: Partial<Record<string, T>>): boolean => Object.keys(c).every((key) => stale(c[key], k[key]));
+  const stale = (c: Versioned | undefined, k: Versioned | undefined): boolean =>
+    c === undefined || (k !== undefined && !isNewer(c, k));
+  const staleRecord = <T extends Versioned>(
+    c: Partial<Record<string, T>>,
+    k: Partial<Record<string, T>>,
+  ): boolean => Object.keys(c).every((key) => stale(c[key], k[key]));
   return (
     stale(cached.rr, known.rr) &&
     stale(cached.processing, known.processing) &&
@@ -110,11 +128,20 @@ export function withWritten(observed: Observed, object: ChildObject | Remediatio
     case 'KubernetesExecution': {
       const ke = object as KubernetesExecution;
       const step = ke.spec.step.name;
-      return { ...observed, executions: { ...observed.executions, [step]: newest(observed.executions[step], ke, false)! } };
+      return {
+        ...observed,
+        executions: { ...observed.executions, [step]: newest(observed.executions[step], ke, false)! },
+      };
     }
     case 'NotificationRequest': {
       const nr = object as NotificationRequest;
-      return { ...observed, notifications: { ...observed.notifications, [nr.spec.type]: newest(observed.notifications[nr.spec.type], nr, false) } };
+      return {
+        ...observed,
+        notifications: {
+          ...observed.notifications,
+          [nr.spec.type]: newest(observed.notifications[nr.spec.type], nr, false),
+        },
+      };
     }
     default:
       return observed;

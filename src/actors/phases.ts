@@ -1,11 +1,31 @@
 import { TERMINAL_PHASES, type RemediationRequestStatus } from '../api/index.js';
 
 export type Phase = NonNullable<RemediationRequestStatus['phase']>;
-export type TimeoutKey = 'global' | 'processing' | 'analyzing' | 'awaitingApproval' | 'workflowPlanning' | 'executing';
+export type TimeoutKey =
+  'global' | 'processing' | 'analyzing' | 'awaitingApproval' | 'workflowPlanning' | 'executing';
 export type Timeouts = Record<TimeoutKey, number>;
 
-export const PHASES: readonly Phase[] = ['Pending', 'Initializing', 'Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing', 'Completed', 'Failed', 'TimedOut', 'Cancelled'];
-export const TIMEOUT_KEYS: readonly TimeoutKey[] = ['global', 'processing', 'analyzing', 'awaitingApproval', 'workflowPlanning', 'executing'];
+export const PHASES: readonly Phase[] = [
+  'Pending',
+  'Initializing',
+  'Processing',
+  'Analyzing',
+  'AwaitingApproval',
+  'WorkflowPlanning',
+  'Executing',
+  'Completed',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+];
+export const TIMEOUT_KEYS: readonly TimeoutKey[] = [
+  'global',
+  'processing',
+  'analyzing',
+  'awaitingApproval',
+  'workflowPlanning',
+  'executing',
+];
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_PHASES);
 export const isTerminal = (phase: Phase | undefined): boolean => phase !== undefined && TERMINAL.has(phase);

@@ -1,7 +1,9 @@
 // The workflow plan as a dependency graph: validation, which steps may start, and the tally.
 import type { WorkflowExecution } from '../api/index.js';
 
-export type PlanStep = NonNullable<NonNullable<NonNullable<WorkflowExecution['status']>['plan']>['steps']>[number];
+export type PlanStep = NonNullable<
+  NonNullable<NonNullable<WorkflowExecution['status']>['plan']>['steps']
+>[number];
 export type StepPhase = 'Pending' | 'Running' | 'Completed' | 'Failed';
 
 /** Returns why a plan cannot run (duplicate names, unknown dependencies, a cycle), or undefined. */
@@ -20,7 +22,8 @@ export function planProblem(steps: readonly PlanStep[]): string | undefined {
   const byName = new Map(steps.map((s) => [s.name, s]));
   const visit = (name: string, path: string[]): string | undefined => {
     if (state.get(name) === 'done') return undefined;
-    if (state.get(name) === 'visiting') return `the plan has a dependency cycle: ${[...path, name].join(' -> ')}`;
+    if (state.get(name) === 'visiting')
+      return `the plan has a dependency cycle: ${[...path, name].join(' -> ')}`;
     state.set(name, 'visiting');
     for (const dep of byName.get(name)?.dependsOn ?? []) {
       const cycle = visit(dep, [...path, name]);
@@ -38,7 +41,10 @@ export function planProblem(steps: readonly PlanStep[]): string | undefined {
 
 /** Steps not started yet whose dependencies have all completed: these may start now, together. */
 export function readySteps(steps: readonly PlanStep[], phases: ReadonlyMap<string, StepPhase>): PlanStep[] {
-  return steps.filter((step) => !phases.has(step.name) && (step.dependsOn ?? []).every((dep) => phases.get(dep) === 'Completed'));
+  return steps.filter(
+    (step) =>
+      !phases.has(step.name) && (step.dependsOn ?? []).every((dep) => phases.get(dep) === 'Completed'),
+  );
 }
 
 export interface StepTally {

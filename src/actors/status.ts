@@ -3,7 +3,14 @@
 import type { RemediationRequest, RemediationRequestStatus } from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import type { Observed } from './observed.js';
-import { PHASE_PROGRESS, PHASE_TIMEOUT, TIMEOUT_KEYS, isTerminal, type Phase, type Timeouts } from './phases.js';
+import {
+  PHASE_PROGRESS,
+  PHASE_TIMEOUT,
+  TIMEOUT_KEYS,
+  isTerminal,
+  type Phase,
+  type Timeouts,
+} from './phases.js';
 import { tallySteps, type PlanStep, type StepPhase } from './plan.js';
 
 export type Status = RemediationRequestStatus;
@@ -21,7 +28,19 @@ export interface Settings {
 }
 
 /** The fields the orchestrator decides at transitions; everything else in status is derived. */
-export type Ledger = Pick<Status, 'phase' | 'reason' | 'message' | 'startTime' | 'phaseStartTime' | 'completionTime' | 'retentionExpiryTime' | 'success' | 'timeoutPhase' | 'approval'> & {
+export type Ledger = Pick<
+  Status,
+  | 'phase'
+  | 'reason'
+  | 'message'
+  | 'startTime'
+  | 'phaseStartTime'
+  | 'completionTime'
+  | 'retentionExpiryTime'
+  | 'success'
+  | 'timeoutPhase'
+  | 'approval'
+> & {
   phaseHistory: HistoryEntry[];
 };
 
@@ -72,8 +91,12 @@ export interface Transition {
 /** Records entering `t.phase` at `now`: history (bounded), phase times, terminal fields. */
 export function enterPhase(ledger: Ledger, t: Transition, now: number, settings: Settings): Ledger {
   const at = iso(now);
-  const history = ledger.phaseHistory.map((h, i, all) => (i === all.length - 1 && !h.exitedAt ? { ...h, exitedAt: at } : h));
-  history.push(t.reason ? { phase: t.phase, enteredAt: at, reason: t.reason } : { phase: t.phase, enteredAt: at });
+  const history = ledger.phaseHistory.map((h, i, all) =>
+    i === all.length - 1 && !h.exitedAt ? { ...h, exitedAt: at } : h,
+  );
+  history.push(
+    t.reason ? { phase: t.phase, enteredAt: at, reason: t.reason } : { phase: t.phase, enteredAt: at },
+  );
   const next: Ledger = {
     ...ledger,
     phase: t.phase,
@@ -87,7 +110,9 @@ export function enterPhase(ledger: Ledger, t: Transition, now: number, settings:
     next.completionTime = at;
     next.retentionExpiryTime = iso(now + settings.retentionMs);
     next.success = t.phase === 'Completed';
-    next.phaseHistory = next.phaseHistory.map((h, i, all) => (i === all.length - 1 ? { ...h, exitedAt: at } : h));
+    next.phaseHistory = next.phaseHistory.map((h, i, all) =>
+      i === all.length - 1 ? { ...h, exitedAt: at } : h,
+    );
   }
   if (t.timeoutPhase) next.timeoutPhase = t.timeoutPhase;
   return next;
@@ -113,12 +138,17 @@ export function stepPhases(observed: Observed): Map<string, StepPhase> {
     if (ref.phase) phases.set(ref.step, ref.phase as StepPhase);
     else phases.set(ref.step, 'Pending');
   }
-  for (const [step, ke] of Object.entries(observed.executions)) phases.set(step, (ke.status?.phase ?? 'Pending') as StepPhase);
+  for (const [step, ke] of Object.entries(observed.executions))
+    phases.set(step, (ke.status?.phase ?? 'Pending') as StepPhase);
   return phases;
 }
 
-function ref(o: { metadata?: { name?: string; namespace?: string; uid?: string } } | undefined, recorded: { name: string; namespace: string; uid?: string } | undefined) {
-  if (o?.metadata?.name) return { name: o.metadata.name, namespace: o.metadata.namespace ?? '', uid: o.metadata.uid ?? '' };
+function ref(
+  o: { metadata?: { name?: string; namespace?: string; uid?: string } } | undefined,
+  recorded: { name: string; namespace: string; uid?: string } | undefined,
+) {
+  if (o?.metadata?.name)
+    return { name: o.metadata.name, namespace: o.metadata.namespace ?? '', uid: o.metadata.uid ?? '' };
   return recorded;
 }
 
@@ -130,35 +160,74 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
   const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
     const prev = previous.get(type);
     const lastTransitionTime = prev && prev.status === status ? prev.lastTransitionTime : iso(now);
-    out.push({ type, status, reason, message, lastTransitionTime, observedGeneration: observed.rr.metadata?.generation });
+    out.push({
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime,
+      observedGeneration: observed.rr.metadata?.generation,
+    });
   };
   const failedIn = (phase: Phase): boolean => ended === phase && ledger.phase !== 'Completed';
   const reason = ledger.reason ?? 'Unknown';
   const message = ledger.message ?? '';
   if (reached.has('Analyzing') || failedIn('Processing')) {
-    set('ProcessingComplete', reached.has('Analyzing') ? 'True' : 'False', reached.has('Analyzing') ? 'Enriched' : reason, reached.has('Analyzing') ? 'The alert was enriched.' : message);
+    set(
+      'ProcessingComplete',
+      reached.has('Analyzing') ? 'True' : 'False',
+      reached.has('Analyzing') ? 'Enriched' : reason,
+      reached.has('Analyzing') ? 'The alert was enriched.' : message,
+    );
   }
-  const analysed = reached.has('WorkflowPlanning') || (ledger.reason === 'NoActionRequired');
+  const analysed = reached.has('WorkflowPlanning') || ledger.reason === 'NoActionRequired';
   if (analysed || failedIn('Analyzing') || failedIn('AwaitingApproval')) {
-    set('AnalysisComplete', analysed ? 'True' : 'False', analysed ? 'Analyzed' : reason, analysed ? 'The analysis recommended actions.' : message);
+    set(
+      'AnalysisComplete',
+      analysed ? 'True' : 'False',
+      analysed ? 'Analyzed' : reason,
+      analysed ? 'The analysis recommended actions.' : message,
+    );
   }
   if (reached.has('AwaitingApproval') || ledger.approval?.decision) {
     const decision = ledger.approval?.decision;
-    if (decision === 'Approved' || reached.has('WorkflowPlanning')) set('Approved', 'True', 'Approved', `Approved by ${ledger.approval?.decidedBy ?? 'an approver'}.`);
-    else if (decision === 'Rejected' || ledger.reason === 'ApprovalRejected') set('Approved', 'False', 'Rejected', message || 'The recommended actions were rejected.');
-    else set('Approved', 'Unknown', 'AwaitingApproval', 'Waiting for a person to approve the recommended actions.');
+    if (decision === 'Approved' || reached.has('WorkflowPlanning'))
+      set('Approved', 'True', 'Approved', `Approved by ${ledger.approval?.decidedBy ?? 'an approver'}.`);
+    else if (decision === 'Rejected' || ledger.reason === 'ApprovalRejected')
+      set('Approved', 'False', 'Rejected', message || 'The recommended actions were rejected.');
+    else
+      set(
+        'Approved',
+        'Unknown',
+        'AwaitingApproval',
+        'Waiting for a person to approve the recommended actions.',
+      );
   }
   if (reached.has('Executing') || ledger.reason === 'NoActionRequired' || failedIn('WorkflowPlanning')) {
     const planned = reached.has('Executing') || ledger.reason === 'NoActionRequired';
-    set('WorkflowPlanned', planned ? 'True' : 'False', planned ? 'Planned' : reason, planned ? 'The workflow was planned.' : message);
+    set(
+      'WorkflowPlanned',
+      planned ? 'True' : 'False',
+      planned ? 'Planned' : reason,
+      planned ? 'The workflow was planned.' : message,
+    );
   }
   if (ledger.phase === 'Completed' || failedIn('Executing')) {
-    set('ExecutionComplete', ledger.phase === 'Completed' ? 'True' : 'False', ledger.phase === 'Completed' ? 'StepsCompleted' : reason, ledger.phase === 'Completed' ? 'Every step completed.' : message);
+    set(
+      'ExecutionComplete',
+      ledger.phase === 'Completed' ? 'True' : 'False',
+      ledger.phase === 'Completed' ? 'StepsCompleted' : reason,
+      ledger.phase === 'Completed' ? 'Every step completed.' : message,
+    );
   }
-  if (observed.notifications.escalation || observed.rr.status?.notificationRefs?.some((n) => n.type === 'escalation')) {
+  if (
+    observed.notifications.escalation ||
+    observed.rr.status?.notificationRefs?.some((n) => n.type === 'escalation')
+  ) {
     set('Escalated', 'True', 'EscalationSent', 'An escalation notification was created.');
   }
-  if (ledger.phase === 'Completed') set('Ready', 'True', ledger.reason ?? 'Succeeded', message || 'The remediation completed.');
+  if (ledger.phase === 'Completed')
+    set('Ready', 'True', ledger.reason ?? 'Succeeded', message || 'The remediation completed.');
   else if (isTerminal(ledger.phase)) set('Ready', 'False', reason, message);
   else set('Ready', 'False', 'InProgress', `The remediation is in phase ${ledger.phase ?? 'Pending'}.`);
   return out;
@@ -205,7 +274,8 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     workflowExecutionRef: ref(observed.workflow, recorded.workflowExecutionRef),
     kubernetesExecutionRefs: executionRefs.length ? executionRefs : undefined,
     notificationRefs: notificationRefs.length ? notificationRefs : undefined,
-    approvalNotificationSent: recorded.approvalNotificationSent || observed.notifications.approval !== undefined || undefined,
+    approvalNotificationSent:
+      recorded.approvalNotificationSent || observed.notifications.approval !== undefined || undefined,
     approval: ledger.approval,
     overallProgress: progress,
     stepsTotal: tally.total,
@@ -226,12 +296,17 @@ function prune<T extends object>(o: T): T {
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
+    );
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
     const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+      ka.length === kb.length &&
+      ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
   }
   return false;
 }
@@ -244,12 +319,28 @@ export interface Deadline {
 }
 
 /** The earliest deadline of an active request, from the timestamps in its status. */
-export function nextDeadline(ledger: Ledger, rr: RemediationRequest, settings: Settings): Deadline | undefined {
+export function nextDeadline(
+  ledger: Ledger,
+  rr: RemediationRequest,
+  settings: Settings,
+): Deadline | undefined {
   if (!ledger.phase || isTerminal(ledger.phase)) return undefined;
   const timeouts = effectiveTimeouts(rr, settings.timeouts);
   const candidates: Deadline[] = [];
   const key = PHASE_TIMEOUT[ledger.phase];
-  if (key && ledger.phaseStartTime) candidates.push({ at: Date.parse(ledger.phaseStartTime) + timeouts[key], kind: 'phase', phase: ledger.phase, limitMs: timeouts[key] });
-  if (ledger.startTime) candidates.push({ at: Date.parse(ledger.startTime) + timeouts.global, kind: 'global', phase: ledger.phase, limitMs: timeouts.global });
+  if (key && ledger.phaseStartTime)
+    candidates.push({
+      at: Date.parse(ledger.phaseStartTime) + timeouts[key],
+      kind: 'phase',
+      phase: ledger.phase,
+      limitMs: timeouts[key],
+    });
+  if (ledger.startTime)
+    candidates.push({
+      at: Date.parse(ledger.startTime) + timeouts.global,
+      kind: 'global',
+      phase: ledger.phase,
+      limitMs: timeouts.global,
+    });
   return candidates.sort((a, b) => a.at - b.at)[0];
 }

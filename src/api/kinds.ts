@@ -9,16 +9,52 @@ export interface KindInfo {
 }
 
 export const KINDS = {
-  RemediationRequest: { kind: 'RemediationRequest', group: 'remediation.kubernaut.ai', plural: 'remediationrequests', component: 'remediation' },
-  RemediationProcessing: { kind: 'RemediationProcessing', group: 'remediationprocessing.kubernaut.ai', plural: 'remediationprocessings', component: 'processing' },
-  AIAnalysis: { kind: 'AIAnalysis', group: 'aianalysis.kubernaut.ai', plural: 'aianalyses', component: 'aianalysis' },
-  WorkflowExecution: { kind: 'WorkflowExecution', group: 'workflowexecution.kubernaut.ai', plural: 'workflowexecutions', component: 'workflow' },
-  KubernetesExecution: { kind: 'KubernetesExecution', group: 'kubernetesexecution.kubernaut.ai', plural: 'kubernetesexecutions', component: 'execution' },
-  NotificationRequest: { kind: 'NotificationRequest', group: 'notification.kubernaut.ai', plural: 'notificationrequests', component: 'notification' },
+  RemediationRequest: {
+    kind: 'RemediationRequest',
+    group: 'remediation.kubernaut.ai',
+    plural: 'remediationrequests',
+    component: 'remediation',
+  },
+  RemediationProcessing: {
+    kind: 'RemediationProcessing',
+    group: 'remediationprocessing.kubernaut.ai',
+    plural: 'remediationprocessings',
+    component: 'processing',
+  },
+  AIAnalysis: {
+    kind: 'AIAnalysis',
+    group: 'aianalysis.kubernaut.ai',
+    plural: 'aianalyses',
+    component: 'aianalysis',
+  },
+  WorkflowExecution: {
+    kind: 'WorkflowExecution',
+    group: 'workflowexecution.kubernaut.ai',
+    plural: 'workflowexecutions',
+    component: 'workflow',
+  },
+  KubernetesExecution: {
+    kind: 'KubernetesExecution',
+    group: 'kubernetesexecution.kubernaut.ai',
+    plural: 'kubernetesexecutions',
+    component: 'execution',
+  },
+  NotificationRequest: {
+    kind: 'NotificationRequest',
+    group: 'notification.kubernaut.ai',
+    plural: 'notificationrequests',
+    component: 'notification',
+  },
 } as const satisfies Record<string, KindInfo>;
 
 export type KindName = keyof typeof KINDS;
-export const CHILD_KINDS = ['RemediationProcessing', 'AIAnalysis', 'WorkflowExecution', 'KubernetesExecution', 'NotificationRequest'] as const;
+export const CHILD_KINDS = [
+  'RemediationProcessing',
+  'AIAnalysis',
+  'WorkflowExecution',
+  'KubernetesExecution',
+  'NotificationRequest',
+] as const;
 export type ChildKindName = (typeof CHILD_KINDS)[number];
 
 export function apiVersionOf(kind: KindName): string {

@@ -17,13 +17,22 @@ import type { ChildObject, Observed } from '../actors/observed.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { Informer, type InformerEventType, type KubeObject } from './informer.js';
-import { projectAnalysis, projectExecution, projectNotification, projectProcessing, projectRequest, projectWorkflow } from './projection.js';
+import {
+  projectAnalysis,
+  projectExecution,
+  projectNotification,
+  projectProcessing,
+  projectRequest,
+  projectWorkflow,
+} from './projection.js';
 
 export const OWNER_INDEX = 'owner';
 
 /** The UID of the RemediationRequest a child belongs to. */
 export function ownerUid(o: ChildObject | KubeObject): string | undefined {
-  const controller = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'RemediationRequest');
+  const controller = o.metadata?.ownerReferences?.find(
+    (r) => r.controller && r.kind === 'RemediationRequest',
+  );
   if (controller) return controller.uid;
   return (o as { spec?: { remediationRequestRef?: { uid?: string } } }).spec?.remediationRequestRef?.uid;
 }
@@ -55,7 +64,14 @@ class KindCache<T extends KubeObject> {
           clock: options.clock,
           backoff: options.backoff,
           pageSize: options.pageSize,
-          indexers: indexed ? { [OWNER_INDEX]: (o) => { const uid = ownerUid(o); return uid ? [uid] : []; } } : undefined,
+          indexers: indexed
+            ? {
+                [OWNER_INDEX]: (o) => {
+                  const uid = ownerUid(o);
+                  return uid ? [uid] : [];
+                },
+              }
+            : undefined,
           transform: project,
           onError: (error, ctx) => options.onError?.(kind, error, ctx.phase),
         }),
@@ -110,7 +126,8 @@ export class Caches {
   }
 
   onChild(handler: ChildHandler): void {
-    for (const [kind, cache] of this.children) for (const i of cache.informers) i.on((type, o) => handler(type, kind, o));
+    for (const [kind, cache] of this.children)
+      for (const i of cache.informers) i.on((type, o) => handler(type, kind, o));
   }
 
   /**

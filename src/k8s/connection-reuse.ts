@@ -15,7 +15,12 @@ export function withConnectionReuse(kubeConfig: KubeConfig): KubeConfig {
   const dispatchers = new Map<string, unknown>();
   target.createDispatcher = (cluster, agentOptions) => {
     // Hash the raw TLS material (no JSON of Buffers: that cost 3% of the orchestrator's CPU).
-    const hash = createHash('sha1').update(JSON.stringify([(cluster as { server?: string } | null)?.server ?? '', kubeConfig.getCurrentUser()?.name ?? '']));
+    const hash = createHash('sha1').update(
+      JSON.stringify([
+        (cluster as { server?: string } | null)?.server ?? '',
+        kubeConfig.getCurrentUser()?.name ?? '',
+      ]),
+    );
     const tls = agentOptions as Record<string, unknown>;
     for (const field of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']) {
       const value = tls[field];

@@ -124,7 +124,9 @@ export class Informer<T extends KubeObject> {
 
   private path(): string {
     const { group, version, plural, namespace } = this.options.resource;
-    return namespace ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
+    return namespace
+      ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}`
+      : `/apis/${group}/${version}/${plural}`;
   }
 
   private retry(phase: 'list' | 'watch', error: unknown, relist: boolean): void {
@@ -161,7 +163,11 @@ export class Informer<T extends KubeObject> {
     let cont: string | undefined;
     let resourceVersion: string | undefined;
     do {
-      const query = { labelSelector: this.options.labelSelector, limit: this.options.pageSize ?? 500, continue: cont };
+      const query = {
+        labelSelector: this.options.labelSelector,
+        limit: this.options.pageSize ?? 500,
+        continue: cont,
+      };
       const result = await this.http.request<ListResult<T>>('GET', this.path(), { query });
       // Per page, so that a relist never holds a whole kind untransformed.
       for (const item of result.items) items.push(this.transformed(item));
@@ -204,7 +210,11 @@ export class Informer<T extends KubeObject> {
         if (type === 'ERROR') {
           const gone = object.code === 410;
           const abort = this.request;
-          end(gone ? new GoneError('resourceVersion too old') : Object.assign(new Error(`watch error: ${JSON.stringify(object)}`), { code: object.code }));
+          end(
+            gone
+              ? new GoneError('resourceVersion too old')
+              : Object.assign(new Error(`watch error: ${JSON.stringify(object)}`), { code: object.code }),
+          );
           abort?.abort();
           return;
         }
@@ -280,8 +290,7 @@ export class Informer<T extends KubeObject> {
         else if (entry === object) continue;
         else if (Array.isArray(entry)) {
           if (!entry.includes(object)) entry.push(object);
-        }
-        else index.set(value, [entry, object]);
+        } else index.set(value, [entry, object]);
       }
     }
   }

@@ -87,11 +87,15 @@ export class KubeHttp {
     const response = await undiciRequest(connection.server + path + queryString(options.query), {
       method,
       dispatcher: connection.dispatcher,
-      headers: body === undefined ? connection.headers : { ...connection.headers, 'content-type': options.contentType ?? ContentType.json },
+      headers:
+        body === undefined
+          ? connection.headers
+          : { ...connection.headers, 'content-type': options.contentType ?? ContentType.json },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.body.text();
-    if (response.statusCode < 200 || response.statusCode >= 300) throw apiError(method, path, response.statusCode, text);
+    if (response.statusCode < 200 || response.statusCode >= 300)
+      throw apiError(method, path, response.statusCode, text);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -129,7 +133,12 @@ export class KubeHttp {
     // One timer for the whole watch, re-armed only when it fires: no timer work per line.
     const checkActivity = (): void => {
       const idle = Date.now() - lastActivity;
-      if (idle >= inactivityMs) finish(Object.assign(new Error(`watch ${path}: nothing received for ${inactivityMs} ms`), { name: 'TimeoutError' }));
+      if (idle >= inactivityMs)
+        finish(
+          Object.assign(new Error(`watch ${path}: nothing received for ${inactivityMs} ms`), {
+            name: 'TimeoutError',
+          }),
+        );
       else timer = setTimeout(checkActivity, inactivityMs - idle).unref();
     };
     let timer = setTimeout(checkActivity, inactivityMs).unref();

@@ -21,7 +21,12 @@ export class LeaderElector {
   private renewing = false;
   private lease: V1Lease | undefined;
 
-  constructor(kubeConfig: KubeConfig, private readonly options: Config['leaderElection'], private readonly clock: Clock, private readonly log: Log) {
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly options: Config['leaderElection'],
+    private readonly clock: Clock,
+    private readonly log: Log,
+  ) {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
   }
 
@@ -35,8 +40,12 @@ export class LeaderElector {
 
   /** Resolves once this replica holds the Lease; then renews it in the background. */
   async acquire(): Promise<void> {
-    this.log.info({ lease: `${this.options.leaseNamespace}/${this.options.leaseName}`, identity: this.options.identity }, 'waiting for leadership');
-    while (!(await this.tryAcquireOrRenew().catch((err: unknown) => this.failedAttempt(err)))) await sleep(this.clock, this.options.retryPeriodMs);
+    this.log.info(
+      { lease: `${this.options.leaseNamespace}/${this.options.leaseName}`, identity: this.options.identity },
+      'waiting for leadership',
+    );
+    while (!(await this.tryAcquireOrRenew().catch((err: unknown) => this.failedAttempt(err))))
+      await sleep(this.clock, this.options.retryPeriodMs);
     this.leader = true;
     this.log.info({ identity: this.options.identity }, 'became leader');
     void this.renewLoop();
@@ -74,7 +83,10 @@ export class LeaderElector {
       else if (this.clock.now() - lastRenew >= this.options.renewDeadlineMs) {
         this.leader = false;
         this.renewing = false;
-        this.log.warn({ identity: this.options.identity }, 'could not renew the Lease within the renew deadline');
+        this.log.warn(
+          { identity: this.options.identity },
+          'could not renew the Lease within the renew deadline',
+        );
         for (const cb of this.lost) cb();
         return;
       }
@@ -93,7 +105,16 @@ export class LeaderElector {
       try {
         this.lease = await this.api.createNamespacedLease({
           namespace,
-          body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds: durationSeconds,
+              acquireTime: now,
+              renewTime: now,
+              leaseTransitions: 0,
+            },
+          },
         });
         return true;
       } catch {
@@ -108,7 +129,8 @@ export class LeaderElector {
       this.observedAt = this.clock.now();
     }
     const held = spec.holderIdentity && spec.holderIdentity !== identity;
-    const expired = this.clock.now() > this.observedAt + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+    const expired =
+      this.clock.now() > this.observedAt + (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
     if (held && !expired) return false;
     const takingOver = spec.holderIdentity !== identity;
     try {

@@ -31,7 +31,24 @@ import {
  * values can cost at most ~INTERN_LIMIT × 64 characters, never grow with the objects cached.
  * Not interned: names, uids, resourceVersions, timestamps and messages (mostly unique per object).
  */
-const INTERNED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'phase', 'reason', 'type', 'status', 'decision', 'action', 'step', 'dependsOn', 'timeout', 'finalizers', 'environment', 'severity', 'alertName']);
+const INTERNED_FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'namespace',
+  'phase',
+  'reason',
+  'type',
+  'status',
+  'decision',
+  'action',
+  'step',
+  'dependsOn',
+  'timeout',
+  'finalizers',
+  'environment',
+  'severity',
+  'alertName',
+]);
 export const INTERN_LIMIT = 10_000;
 const INTERN_MAX_LENGTH = 64;
 const interned = new Map<string, string>();
@@ -67,7 +84,16 @@ function pick<T extends object, K extends keyof T>(o: T | undefined, keys: reado
 }
 
 /** Identity, the resourceVersion precondition, ownership, deletion and the cancel annotation. */
-const METADATA_KEPT = ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'deletionTimestamp', 'finalizers', 'ownerReferences'] as const;
+const METADATA_KEPT = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'deletionTimestamp',
+  'finalizers',
+  'ownerReferences',
+] as const;
 
 export function projectMetadata(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
   if (!metadata) return undefined;
@@ -133,7 +159,11 @@ function shareIn(o: object, local: Map<string, string>): void {
  * message is shown whatever its phase); a notification's never (only its phase is read).
  */
 type Why = 'always' | 'failed' | 'never';
-function childStatus<S extends { phase?: string }>(status: S | undefined, why: Why, more: readonly (keyof S)[] = []): S | undefined {
+function childStatus<S extends { phase?: string }>(
+  status: S | undefined,
+  why: Why,
+  more: readonly (keyof S)[] = [],
+): S | undefined {
   if (status === undefined) return undefined;
   const shown = why === 'always' || (why === 'failed' && status.phase === 'Failed');
   return pick(status, [...((shown ? ['phase', 'reason', 'message'] : ['phase']) as (keyof S)[]), ...more]);
@@ -155,16 +185,22 @@ export function projectRequest(rr: RemediationRequest): RemediationRequest {
  * cause and confidence, anything else a child controller reports.
  */
 type ChildSpec = { remediationRequestRef?: unknown; cancelRequested?: boolean };
-const childSpec = (spec: ChildSpec | undefined): ChildSpec => pick(spec, ['remediationRequestRef', 'cancelRequested']);
+const childSpec = (spec: ChildSpec | undefined): ChildSpec =>
+  pick(spec, ['remediationRequestRef', 'cancelRequested']);
 
 export function projectProcessing(rp: RemediationProcessing): RemediationProcessing {
-  return envelope(rp, childSpec(rp.spec), childStatus(rp.status, 'failed', ['enrichedData'])) as RemediationProcessing;
+  return envelope(
+    rp,
+    childSpec(rp.spec),
+    childStatus(rp.status, 'failed', ['enrichedData']),
+  ) as RemediationProcessing;
 }
 
 export function projectAnalysis(aia: AIAnalysis): AIAnalysis {
   const status = childStatus(aia.status, 'always', ['approval', 'approvalContext']);
   const investigation = aia.status?.investigationResult;
-  if (status && investigation) status.investigationResult = pick(investigation, ['recommendations']) as typeof investigation;
+  if (status && investigation)
+    status.investigationResult = pick(investigation, ['recommendations']) as typeof investigation;
   return envelope(aia, childSpec(aia.spec), status) as AIAnalysis;
 }
 
@@ -184,7 +220,11 @@ export function projectExecution(ke: KubernetesExecution): KubernetesExecution {
 
 /** Notifications are found by type. */
 export function projectNotification(nr: NotificationRequest): NotificationRequest {
-  return envelope(nr, { ...childSpec(nr.spec), ...pick(nr.spec, ['type']) }, childStatus(nr.status, 'never')) as NotificationRequest;
+  return envelope(
+    nr,
+    { ...childSpec(nr.spec), ...pick(nr.spec, ['type']) },
+    childStatus(nr.status, 'never'),
+  ) as NotificationRequest;
 }
 
 /** Each kind's projection. */
@@ -199,6 +239,7 @@ export const PROJECTIONS: Record<KindName, (o: never) => Envelope> = {
 
 /** The projection of an object of any of our kinds, by its `kind`; anything else as it is. */
 export function projectAny<T extends Envelope>(o: T): T {
-  const project = o.kind !== undefined && Object.hasOwn(PROJECTIONS, o.kind) ? PROJECTIONS[o.kind as KindName] : undefined;
+  const project =
+    o.kind !== undefined && Object.hasOwn(PROJECTIONS, o.kind) ? PROJECTIONS[o.kind as KindName] : undefined;
   return project ? (project(o as never) as T) : o;
 }

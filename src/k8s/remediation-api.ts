@@ -3,9 +3,23 @@
 // resourceVersion as a precondition and are re-read and retried on conflict. Calls go through
 // KubeHttp (half the CPU of client-node's typed APIs) and what they return is kept as its projection.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, FINALIZER, KINDS, type ChildKindName, type KindName, type RemediationRequest } from '../api/index.js';
+import {
+  API_VERSION,
+  FINALIZER,
+  KINDS,
+  type ChildKindName,
+  type KindName,
+  type RemediationRequest,
+} from '../api/index.js';
 import type { ChildCreate } from '../actors/children.js';
-import { eventsToRecord, type EffectBatch, type EffectResult, type EventPolicy, type KubeEvent, type RequestRef } from '../actors/effects.js';
+import {
+  eventsToRecord,
+  type EffectBatch,
+  type EffectResult,
+  type EventPolicy,
+  type KubeEvent,
+  type RequestRef,
+} from '../actors/effects.js';
 import type { ChildObject } from '../actors/observed.js';
 import type { Status } from '../actors/status.js';
 import type { Clock } from '../util/clock.js';
@@ -54,7 +68,13 @@ function statusPatch(desired: Status, current: Status | undefined): Record<strin
 export class RemediationApi {
   private readonly http: KubeHttp;
 
-  constructor(kubeConfig: KubeConfig, private readonly writer: ApiWriter, private readonly clock: Clock, private readonly observer: RemediationApiObserver = {}, private readonly eventPolicy: EventPolicy = 'outcomes') {
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly writer: ApiWriter,
+    private readonly clock: Clock,
+    private readonly observer: RemediationApiObserver = {},
+    private readonly eventPolicy: EventPolicy = 'outcomes',
+  ) {
     this.http = new KubeHttp(kubeConfig);
   }
 
@@ -62,7 +82,9 @@ export class RemediationApi {
   deleteRequest = async (ref: RequestRef): Promise<void> => {
     const body = { preconditions: { uid: ref.uid }, propagationPolicy: 'Background' };
     await this.writer
-      .run('delete', 'RemediationRequest', `delete expired ${ref.namespace}/${ref.name}`, () => this.http.request('DELETE', objectPath('RemediationRequest', ref.namespace, ref.name), { body }))
+      .run('delete', 'RemediationRequest', `delete expired ${ref.namespace}/${ref.name}`, () =>
+        this.http.request('DELETE', objectPath('RemediationRequest', ref.namespace, ref.name), { body }),
+      )
       .catch((err: unknown) => {
         if ((err as OrchestratorError).code !== 'GONE') throw err;
       });
@@ -70,7 +92,17 @@ export class RemediationApi {
 
   /** A call whose answer is one of our objects, kept as its projection. */
   private async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
-    const object = await this.http.request<T & object>(method, path, body === undefined ? {} : { body, query: FIELD_MANAGER, contentType: method === 'PATCH' ? ContentType.mergePatch : ContentType.json });
+    const object = await this.http.request<T & object>(
+      method,
+      path,
+      body === undefined
+        ? {}
+        : {
+            body,
+            query: FIELD_MANAGER,
+            contentType: method === 'PATCH' ? ContentType.mergePatch : ContentType.json,
+          },
+    );
     return projectAny(object);
   }
 
@@ -99,12 +131,25 @@ export class RemediationApi {
       const err = outcome.reason as OrchestratorError;
       if (err.retryable) throw err;
       const create = batch.creates[i]!;
-      result.terminal ??= { reason: err.code === 'CHILD_CONFLICT' ? 'ChildConflict' : 'ChildRejected', message: err.message };
+      result.terminal ??= {
+        reason: err.code === 'CHILD_CONFLICT' ? 'ChildConflict' : 'ChildRejected',
+        message: err.message,
+      };
       result.abandoned = [...(result.abandoned ?? []), create.name];
     }
-    await Promise.all(batch.cancels.map((c) => this.requestCancel(request.namespace, c.kind, c.name).then((o) => o && result.objects.push(o))));
+    await Promise.all(
+      batch.cancels.map((c) =>
+        this.requestCancel(request.namespace, c.kind, c.name).then((o) => o && result.objects.push(o)),
+      ),
+    );
     if (batch.status) {
-      const rr = await this.writeStatus(request, batch.status.status, batch.status.resourceVersion, latestRequest(result), lane);
+      const rr = await this.writeStatus(
+        request,
+        batch.status.status,
+        batch.status.resourceVersion,
+        latestRequest(result),
+        lane,
+      );
       if (rr) {
         result.objects.push(rr);
         result.writtenStatus = batch.status.status;
@@ -112,7 +157,12 @@ export class RemediationApi {
     }
     if (batch.addFinalizer) {
       const written = latestRequest(result);
-      const meta = written ? { finalizers: written.metadata?.finalizers ?? [], resourceVersion: written.metadata?.resourceVersion } : batch.observedMeta;
+      const meta = written
+        ? {
+            finalizers: written.metadata?.finalizers ?? [],
+            resourceVersion: written.metadata?.resourceVersion,
+          }
+        : batch.observedMeta;
       const rr = await this.setFinalizer(request, meta, true, lane);
       if (rr) result.objects.push(rr);
       else return result;
@@ -124,9 +174,20 @@ export class RemediationApi {
     return result;
   };
 
-  private async read(kind: KindName, namespace: string, name: string, lane: Lane = 'normal'): Promise<unknown> {
+  private async read(
+    kind: KindName,
+    namespace: string,
+    name: string,
+    lane: Lane = 'normal',
+  ): Promise<unknown> {
     try {
-      return await this.writer.run('get', KINDS[kind].kind, `get ${kind} ${namespace}/${name}`, () => this.call('GET', objectPath(kind, namespace, name)), { lane });
+      return await this.writer.run(
+        'get',
+        KINDS[kind].kind,
+        `get ${kind} ${namespace}/${name}`,
+        () => this.call('GET', objectPath(kind, namespace, name)),
+        { lane },
+      );
     } catch (err) {
       if ((err as OrchestratorError).code === 'GONE') return undefined;
       throw err;
@@ -141,20 +202,33 @@ export class RemediationApi {
         this.call('POST', collectionPath(child.kind, request.namespace), child.body),
       )) as ChildObject;
       this.observer.childCreated?.(child.kind, (this.clock.now() - started) / 1000);
-      if (child.kind === 'NotificationRequest') this.observer.notificationCreated?.((child.body.spec as { type: string }).type);
+      if (child.kind === 'NotificationRequest')
+        this.observer.notificationCreated?.((child.body.spec as { type: string }).type);
       return created;
     } catch (err) {
       if ((err as OrchestratorError).httpStatus !== 409) throw err;
-      const existing = (await this.read(child.kind, request.namespace, child.name)) as ChildObject | undefined;
-      if (!existing) throw new OrchestratorError('CHILD_NOT_FOUND', `${what}: it already existed, then vanished before it could be read; retrying`);
+      const existing = (await this.read(child.kind, request.namespace, child.name)) as
+        ChildObject | undefined;
+      if (!existing)
+        throw new OrchestratorError(
+          'CHILD_NOT_FOUND',
+          `${what}: it already existed, then vanished before it could be read; retrying`,
+        );
       if (ownerUidOf(existing) !== request.uid) {
-        throw new OrchestratorError('CHILD_CONFLICT', `${what}: an object of that name already exists and belongs to ${ownerUidOf(existing) ?? 'no RemediationRequest'}, not to ${request.uid}; delete it or rename the request`);
+        throw new OrchestratorError(
+          'CHILD_CONFLICT',
+          `${what}: an object of that name already exists and belongs to ${ownerUidOf(existing) ?? 'no RemediationRequest'}, not to ${request.uid}; delete it or rename the request`,
+        );
       }
       return existing;
     }
   }
 
-  private async requestCancel(namespace: string, kind: ChildKindName, name: string): Promise<ChildObject | undefined> {
+  private async requestCancel(
+    namespace: string,
+    kind: ChildKindName,
+    name: string,
+  ): Promise<ChildObject | undefined> {
     try {
       return (await this.writer.run('patch', kind, `cancel ${kind} ${namespace}/${name}`, () =>
         this.call('PATCH', objectPath(kind, namespace, name), { spec: { cancelRequested: true } }),
@@ -165,42 +239,73 @@ export class RemediationApi {
     }
   }
 
-  private async getRequest(request: RequestRef, lane: Lane = 'normal'): Promise<RemediationRequest | undefined> {
-    const rr = (await this.read('RemediationRequest', request.namespace, request.name, lane)) as RemediationRequest | undefined;
+  private async getRequest(
+    request: RequestRef,
+    lane: Lane = 'normal',
+  ): Promise<RemediationRequest | undefined> {
+    const rr = (await this.read('RemediationRequest', request.namespace, request.name, lane)) as
+      RemediationRequest | undefined;
     return rr?.metadata?.uid === request.uid ? rr : undefined;
   }
 
   /** Adds or removes our finalizer with the observed resourceVersion as precondition; reads only after a conflict. */
-  private async setFinalizer(request: RequestRef, observed: EffectBatch['observedMeta'], present: boolean, lane: Lane): Promise<RemediationRequest | undefined> {
+  private async setFinalizer(
+    request: RequestRef,
+    observed: EffectBatch['observedMeta'],
+    present: boolean,
+    lane: Lane,
+  ): Promise<RemediationRequest | undefined> {
     let current: EffectBatch['observedMeta'] | undefined = observed;
     for (let attempt = 0; current; attempt++) {
       const finalizers = current.finalizers.filter((f) => f !== FINALIZER);
       if (present) finalizers.push(FINALIZER);
       const body = { metadata: { finalizers, resourceVersion: current.resourceVersion } };
       try {
-        return (await this.writer.run('patch', 'RemediationRequest', `${present ? 'add' : 'remove'} finalizer on ${request.namespace}/${request.name}`, () =>
-          this.call('PATCH', objectPath('RemediationRequest', request.namespace, request.name), body),
-        { lane })) as RemediationRequest;
+        return (await this.writer.run(
+          'patch',
+          'RemediationRequest',
+          `${present ? 'add' : 'remove'} finalizer on ${request.namespace}/${request.name}`,
+          () => this.call('PATCH', objectPath('RemediationRequest', request.namespace, request.name), body),
+          { lane },
+        )) as RemediationRequest;
       } catch (err) {
         const code = (err as OrchestratorError).code;
         if (code === 'GONE') return undefined;
         if (code !== 'STATUS_CONFLICT' || attempt >= MAX_CONFLICT_RETRIES) throw err;
         const fresh = await this.getRequest(request, lane);
-        current = fresh && { finalizers: fresh.metadata?.finalizers ?? [], resourceVersion: fresh.metadata?.resourceVersion };
+        current = fresh && {
+          finalizers: fresh.metadata?.finalizers ?? [],
+          resourceVersion: fresh.metadata?.resourceVersion,
+        };
       }
     }
     return undefined;
   }
 
-  private async writeStatus(request: RequestRef, status: Status, resourceVersion: string | undefined, fresher: RemediationRequest | undefined, lane: Lane): Promise<RemediationRequest | undefined> {
+  private async writeStatus(
+    request: RequestRef,
+    status: Status,
+    resourceVersion: string | undefined,
+    fresher: RemediationRequest | undefined,
+    lane: Lane,
+  ): Promise<RemediationRequest | undefined> {
     let rv = fresher?.metadata?.resourceVersion ?? resourceVersion;
     let current: Status | undefined = (fresher ?? undefined)?.status;
     for (let attempt = 0; ; attempt++) {
       const body = { metadata: { resourceVersion: rv }, status: statusPatch(status, current) };
       try {
-        const rr = (await this.writer.run('patch', 'RemediationRequest', `write status of ${request.namespace}/${request.name}`, () =>
-          this.call('PATCH', `${objectPath('RemediationRequest', request.namespace, request.name)}/status`, body),
-        { lane })) as RemediationRequest;
+        const rr = (await this.writer.run(
+          'patch',
+          'RemediationRequest',
+          `write status of ${request.namespace}/${request.name}`,
+          () =>
+            this.call(
+              'PATCH',
+              `${objectPath('RemediationRequest', request.namespace, request.name)}/status`,
+              body,
+            ),
+          { lane },
+        )) as RemediationRequest;
         this.observer.statusUpdate?.('success');
         return rr;
       } catch (err) {
@@ -220,27 +325,46 @@ export class RemediationApi {
   }
 
   /** Kubernetes Events are best effort: a failure is counted and logged, never retried forever. */
-  private async recordEvents(request: RequestRef, rr: RemediationRequest | undefined, events: KubeEvent[]): Promise<void> {
+  private async recordEvents(
+    request: RequestRef,
+    rr: RemediationRequest | undefined,
+    events: KubeEvent[],
+  ): Promise<void> {
     const now = new Date(this.clock.now()).toISOString();
     await Promise.all(
       events.map((e) =>
         this.writer
-          .run('create', 'Event', `record event ${e.reason} on ${request.namespace}/${request.name}`, () =>
-            this.http.request('POST', `/api/v1/namespaces/${encodeURIComponent(request.namespace)}/events`, {
-              body: {
-                metadata: { generateName: `${request.name}.`, namespace: request.namespace },
-                involvedObject: { apiVersion: `${KINDS.RemediationRequest.group}/${API_VERSION}`, kind: 'RemediationRequest', name: request.name, namespace: request.namespace, uid: request.uid, resourceVersion: rr?.metadata?.resourceVersion },
-                reason: e.reason,
-                message: e.message,
-                type: e.type,
-                count: 1,
-                firstTimestamp: now,
-                lastTimestamp: now,
-                source: { component: COMPONENT },
-                reportingComponent: COMPONENT,
-                reportingInstance: COMPONENT,
-              },
-            }),
+          .run(
+            'create',
+            'Event',
+            `record event ${e.reason} on ${request.namespace}/${request.name}`,
+            () =>
+              this.http.request(
+                'POST',
+                `/api/v1/namespaces/${encodeURIComponent(request.namespace)}/events`,
+                {
+                  body: {
+                    metadata: { generateName: `${request.name}.`, namespace: request.namespace },
+                    involvedObject: {
+                      apiVersion: `${KINDS.RemediationRequest.group}/${API_VERSION}`,
+                      kind: 'RemediationRequest',
+                      name: request.name,
+                      namespace: request.namespace,
+                      uid: request.uid,
+                      resourceVersion: rr?.metadata?.resourceVersion,
+                    },
+                    reason: e.reason,
+                    message: e.message,
+                    type: e.type,
+                    count: 1,
+                    firstTimestamp: now,
+                    lastTimestamp: now,
+                    source: { component: COMPONENT },
+                    reportingComponent: COMPONENT,
+                    reportingInstance: COMPONENT,
+                  },
+                },
+              ),
             { lane: 'background' },
           )
           .catch((err: unknown) => this.observer.eventFailed?.(classify(err, `event ${e.reason}`))),
@@ -248,4 +372,3 @@ export class RemediationApi {
     );
   }
 }
-

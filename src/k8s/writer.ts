@@ -37,7 +37,10 @@ export class ApiWriter {
   readonly issuedLog: { at: number; verb: string; kind: string; what: string }[] = [];
   recordIssued = false;
 
-  constructor(private readonly options: WriterOptions, private readonly observer: WriterObserver = {}) {
+  constructor(
+    private readonly options: WriterOptions,
+    private readonly observer: WriterObserver = {},
+  ) {
     this.tokens = options.burst;
     this.refilledAt = options.clock.now();
   }
@@ -51,18 +54,34 @@ export class ApiWriter {
   }
 
   /** Runs `call` under the rate limit, retrying transient failures; throws an OrchestratorError. */
-  async run<T>(verb: string, kind: string, what: string, call: () => Promise<T>, options: { lane?: Lane } = {}): Promise<T> {
+  async run<T>(
+    verb: string,
+    kind: string,
+    what: string,
+    call: () => Promise<T>,
+    options: { lane?: Lane } = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.acquire(options.lane ?? 'normal');
       const started = this.options.clock.now();
       if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
       try {
         const result = await call();
-        this.observer.request?.(verb, kind, verb === 'create' ? '201' : '200', (this.options.clock.now() - started) / 1000);
+        this.observer.request?.(
+          verb,
+          kind,
+          verb === 'create' ? '201' : '200',
+          (this.options.clock.now() - started) / 1000,
+        );
         return result;
       } catch (err) {
         const status = httpStatusOf(err);
-        this.observer.request?.(verb, kind, status === undefined ? 'error' : String(status), (this.options.clock.now() - started) / 1000);
+        this.observer.request?.(
+          verb,
+          kind,
+          status === undefined ? 'error' : String(status),
+          (this.options.clock.now() - started) / 1000,
+        );
         const classified = classify(err, what);
         // Only transient failures (category B) are worth the same call again; a conflict (E) needs
         // a fresh read first, which is the caller's to do.
@@ -100,7 +119,9 @@ export class ApiWriter {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      (lane === 'urgent' ? this.urgent : lane === 'background' ? this.background : this.waiting).push(resolve);
+      (lane === 'urgent' ? this.urgent : lane === 'background' ? this.background : this.waiting).push(
+        resolve,
+      );
       this.observer.queueDepth?.(this.queueDepth);
       this.pump();
     });

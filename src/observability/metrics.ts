@@ -49,7 +49,11 @@ export interface Metrics {
 export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
-  const isLeader = new Gauge({ name: 'remediation_leader', help: '1 while this replica holds the leader Lease, else 0', registers });
+  const isLeader = new Gauge({
+    name: 'remediation_leader',
+    help: '1 while this replica holds the leader Lease, else 0',
+    registers,
+  });
   isLeader.set(0);
   return {
     phaseTransitions: new Counter({

@@ -23,7 +23,12 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
   res.end(body);
 }
@@ -39,7 +44,11 @@ function probe(res: ServerResponse, check: HealthCheck): void {
   else send(res, 503, `${verdict}\n`);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HealthServerOptions,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const known = path === '/metrics' || path === '/healthz' || path === '/readyz';
   if (!known) return send(res, 404, 'not found: try /metrics, /healthz or /readyz\n');
@@ -63,7 +72,12 @@ export function startHealthServer(options: HealthServerOptions): Promise<HealthS
   });
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
-      reject(new Error(`cannot serve metrics and probes on ${options.host}:${options.port}: ${err.message}; choose another --metrics-bind-address`, { cause: err }));
+      reject(
+        new Error(
+          `cannot serve metrics and probes on ${options.host}:${options.port}: ${err.message}; choose another --metrics-bind-address`,
+          { cause: err },
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(options.port, options.host, () => {

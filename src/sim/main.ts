@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { DEFAULT_SCENARIO, mergeScenario, type ScenarioOverride } from './scenario.js';
 import { startSimulator } from './simulator.js';
 
-const USAGE = 'usage: tsx src/sim/main.ts --kubeconfig PATH [--namespaces a,b] [--scenario-file FILE.json] [--scenario JSON] [--log-level debug|info|warn|error]';
+const USAGE =
+  'usage: tsx src/sim/main.ts --kubeconfig PATH [--namespaces a,b] [--scenario-file FILE.json] [--scenario JSON] [--log-level debug|info|warn|error]';
 
 function parseJson(text: string, what: string): ScenarioOverride {
   try {
@@ -41,12 +42,21 @@ async function main(): Promise<void> {
 
   // The file first, then --scenario over it; both checked now so that a typo fails at start.
   let scenario = DEFAULT_SCENARIO;
-  if (values['scenario-file']) scenario = mergeScenario(scenario, parseJson(readFileSync(values['scenario-file'], 'utf8'), values['scenario-file']), values['scenario-file']);
-  if (values.scenario) scenario = mergeScenario(scenario, parseJson(values.scenario, '--scenario'), '--scenario');
+  if (values['scenario-file'])
+    scenario = mergeScenario(
+      scenario,
+      parseJson(readFileSync(values['scenario-file'], 'utf8'), values['scenario-file']),
+      values['scenario-file'],
+    );
+  if (values.scenario)
+    scenario = mergeScenario(scenario, parseJson(values.scenario, '--scenario'), '--scenario');
 
   const kubeConfig = withConnectionReuse(new KubeConfig());
   kubeConfig.loadFromFile(values.kubeconfig);
-  const namespaces = (values.namespaces ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const namespaces = (values.namespaces ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
 
   const sim = await startSimulator({
     kubeConfig,

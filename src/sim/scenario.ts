@@ -34,17 +34,33 @@ export interface Scenario {
 
 /** A scenario override: every field optional, sections merged field by field, lists replaced. */
 export type ScenarioOverride = {
-  [K in keyof Scenario]?: Scenario[K] extends unknown[] ? Scenario[K] : Scenario[K] extends object ? Partial<Scenario[K]> : Scenario[K];
+  [K in keyof Scenario]?: Scenario[K] extends unknown[]
+    ? Scenario[K]
+    : Scenario[K] extends object
+      ? Partial<Scenario[K]>
+      : Scenario[K];
 };
 
 export const DEFAULT_SCENARIO: Scenario = Object.freeze({
   intermediatePhases: true,
   processing: { delayMs: 1000, outcome: 'Completed' },
-  analysis: { delayMs: 1000, outcome: 'Ready', requiresApproval: false, approvalDecision: 'Approved', approvalDelayMs: 1000, confidence: 0.87 },
+  analysis: {
+    delayMs: 1000,
+    outcome: 'Ready',
+    requiresApproval: false,
+    approvalDecision: 'Approved',
+    approvalDelayMs: 1000,
+    confidence: 0.87,
+  },
   workflow: { delayMs: 1000, outcome: 'Planned' },
   plan: [
     { name: 'scale-up', action: 'scale-deployment', parameters: { replicas: 5 } },
-    { name: 'restart-pods', action: 'restart-pods', dependsOn: ['scale-up'], parameters: { gracePeriodSeconds: 30 } },
+    {
+      name: 'restart-pods',
+      action: 'restart-pods',
+      dependsOn: ['scale-up'],
+      parameters: { gracePeriodSeconds: 30 },
+    },
     { name: 'verify', action: 'verify-health', dependsOn: ['restart-pods'] },
   ],
   execution: { delayMs: 1000, failSteps: [], stuckSteps: [] },
@@ -68,7 +84,8 @@ const bool: FieldRule = (v, p) => {
   if (typeof v !== 'boolean') fail(p, 'must be true or false', v);
 };
 const delay: FieldRule = (v, p) => {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(p, 'must be a delay in milliseconds (a number >= 0)', v);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    fail(p, 'must be a delay in milliseconds (a number >= 0)', v);
 };
 const oneOf =
   (...values: string[]): FieldRule =>
@@ -81,7 +98,8 @@ const fraction: FieldRule = (v, p) => {
 const stepNames: FieldRule = (v, p) => {
   if (!Array.isArray(v)) fail(p, 'must be a list of step names', v);
   v.forEach((name: unknown, i) => {
-    if (typeof name !== 'string' || !STEP_NAME.test(name) || name.length > 63) fail(`${p}[${i}]`, 'must be a step name (lowercase letters, digits and -, at most 63)', name);
+    if (typeof name !== 'string' || !STEP_NAME.test(name) || name.length > 63)
+      fail(`${p}[${i}]`, 'must be a step name (lowercase letters, digits and -, at most 63)', name);
   });
 };
 
@@ -112,13 +130,21 @@ function checkPlan(v: unknown, p: string): void {
     const sp = `${p}[${i}]`;
     if (!isObject(step)) fail(sp, 'must be an object {name, action, dependsOn?, parameters?}', step);
     for (const key of Object.keys(step)) {
-      if (!['name', 'action', 'dependsOn', 'parameters'].includes(key)) fail(`${sp}.${key}`, 'is not a field of a plan step (name, action, dependsOn, parameters)', step[key]);
+      if (!['name', 'action', 'dependsOn', 'parameters'].includes(key))
+        fail(
+          `${sp}.${key}`,
+          'is not a field of a plan step (name, action, dependsOn, parameters)',
+          step[key],
+        );
     }
-    if (typeof step.name !== 'string' || !STEP_NAME.test(step.name) || step.name.length > 63) fail(`${sp}.name`, 'must be a step name (lowercase letters, digits and -, at most 63)', step.name);
+    if (typeof step.name !== 'string' || !STEP_NAME.test(step.name) || step.name.length > 63)
+      fail(`${sp}.name`, 'must be a step name (lowercase letters, digits and -, at most 63)', step.name);
     if (names.has(step.name)) fail(`${sp}.name`, 'must be unique within the plan', step.name);
     names.add(step.name);
-    if (typeof step.action !== 'string' || step.action.length < 1 || step.action.length > 128) fail(`${sp}.action`, 'must be a string of 1 to 128 characters', step.action);
-    if (step.parameters !== undefined && !isObject(step.parameters)) fail(`${sp}.parameters`, 'must be an object', step.parameters);
+    if (typeof step.action !== 'string' || step.action.length < 1 || step.action.length > 128)
+      fail(`${sp}.action`, 'must be a string of 1 to 128 characters', step.action);
+    if (step.parameters !== undefined && !isObject(step.parameters))
+      fail(`${sp}.parameters`, 'must be an object', step.parameters);
     if (step.dependsOn !== undefined) stepNames(step.dependsOn, `${sp}.dependsOn`);
   });
   v.forEach((step: PlanStep, i) => {
@@ -151,7 +177,11 @@ export function validateOverride(value: unknown, path = 'scenario'): ScenarioOve
 }
 
 /** `base` with `override` deep-merged in: sections field by field, lists replaced. Validates the override. */
-export function mergeScenario(base: Scenario, override: ScenarioOverride | undefined, path = 'scenario'): Scenario {
+export function mergeScenario(
+  base: Scenario,
+  override: ScenarioOverride | undefined,
+  path = 'scenario',
+): Scenario {
   if (override === undefined) return base;
   const o = validateOverride(override, path);
   return {
@@ -175,7 +205,9 @@ export function parseScenario(json: string | undefined, base: Scenario): Scenari
   try {
     value = JSON.parse(json);
   } catch (err) {
-    throw new ScenarioError(`the ${SCENARIO_ANNOTATION} annotation is not valid JSON (${(err as Error).message}): write an object such as {"processing":{"outcome":"Failed"}}`);
+    throw new ScenarioError(
+      `the ${SCENARIO_ANNOTATION} annotation is not valid JSON (${(err as Error).message}): write an object such as {"processing":{"outcome":"Failed"}}`,
+    );
   }
   return mergeScenario(base, value as ScenarioOverride, 'scenario');
 }

@@ -7,7 +7,14 @@ import { API_VERSION, CHILD_KINDS, KINDS, type ChildKindName } from '../api/inde
 import { Informer, type InformerEventType } from '../k8s/informer.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { DEFAULT_SCENARIO, mergeScenario, parseScenario, SCENARIO_ANNOTATION, type Scenario, type ScenarioOverride } from './scenario.js';
+import {
+  DEFAULT_SCENARIO,
+  mergeScenario,
+  parseScenario,
+  SCENARIO_ANNOTATION,
+  type Scenario,
+  type ScenarioOverride,
+} from './scenario.js';
 import { nextStep, phaseOf, type ChildObject, type Step } from './steps.js';
 
 export interface SimulatorOptions {
@@ -122,17 +129,27 @@ class SimulatorRuntime implements Simulator {
       for (const namespace of namespaces) {
         const informer = new Informer<ChildObject>({
           kubeConfig: this.options.kubeConfig,
-          resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, ...(namespace ? { namespace } : {}) },
+          resource: {
+            group: KINDS[kind].group,
+            version: API_VERSION,
+            plural: KINDS[kind].plural,
+            ...(namespace ? { namespace } : {}),
+          },
           clock: this.clock,
           backoff: INFORMER_BACKOFF,
-          onError: (err, { phase, retryInMs }) => this.warn(`sim: ${kind} informer ${phase} error${retryInMs === undefined ? '' : ` (retry in ${retryInMs} ms)`}: ${String(err)}`),
+          onError: (err, { phase, retryInMs }) =>
+            this.warn(
+              `sim: ${kind} informer ${phase} error${retryInMs === undefined ? '' : ` (retry in ${retryInMs} ms)`}: ${String(err)}`,
+            ),
         });
         informer.on((type, object) => this.onEvent(kind, type, object));
         this.informers.push(informer);
       }
     }
     await Promise.all(this.informers.map((i) => i.start()));
-    this.log(`sim: watching ${CHILD_KINDS.length} kinds in ${this.options.namespaces?.length ? this.options.namespaces.join(',') : 'all namespaces'}`);
+    this.log(
+      `sim: watching ${CHILD_KINDS.length} kinds in ${this.options.namespaces?.length ? this.options.namespaces.join(',') : 'all namespaces'}`,
+    );
   }
 
   stats(): SimulatorStats {
@@ -190,7 +207,9 @@ class SimulatorRuntime implements Simulator {
         entry.scenario = parseScenario(json, this.base);
       } catch (err) {
         entry.scenario = this.base;
-        this.warn(`sim: ${describe(entry)}: ignoring its scenario annotation, using the default scenario: ${(err as Error).message}`);
+        this.warn(
+          `sim: ${describe(entry)}: ignoring its scenario annotation, using the default scenario: ${(err as Error).message}`,
+        );
       }
     }
     return entry.scenario;
@@ -253,8 +272,11 @@ class SimulatorRuntime implements Simulator {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       )) as ChildObject;
       this.counters.statusWrites++;
-      this.log(`sim: ${kind} ${namespace}/${name}: ${step.from || 'Pending'} -> ${String(step.status.phase)}`);
-      if (!older(updated.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion)) entry.latest = updated;
+      this.log(
+        `sim: ${kind} ${namespace}/${name}: ${step.from || 'Pending'} -> ${String(step.status.phase)}`,
+      );
+      if (!older(updated.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion))
+        entry.latest = updated;
     } catch (err) {
       const code = httpCode(err);
       if (code === 404) {
@@ -262,13 +284,18 @@ class SimulatorRuntime implements Simulator {
         return;
       }
       if (!retryable(code)) {
-        this.warn(`sim: ${kind} ${namespace}/${name}: status write rejected (${code ?? 'no code'}), giving up on this step until the object changes: ${String((err as { body?: unknown }).body ?? err)}`);
+        this.warn(
+          `sim: ${kind} ${namespace}/${name}: status write rejected (${code ?? 'no code'}), giving up on this step until the object changes: ${String((err as { body?: unknown }).body ?? err)}`,
+        );
         entry.step = undefined;
         return;
       }
       if (code === 409) await this.refresh(entry);
       retryInMs = backoffDelay(WRITE_BACKOFF, entry.attempt++);
-      if (code !== 409) this.warn(`sim: ${kind} ${namespace}/${name}: status write failed (${code ?? String(err)}), retrying in ${retryInMs} ms`);
+      if (code !== 409)
+        this.warn(
+          `sim: ${kind} ${namespace}/${name}: status write failed (${code ?? String(err)}), retrying in ${retryInMs} ms`,
+        );
     } finally {
       this.writes.release();
       entry.writing = false;
@@ -293,7 +320,8 @@ class SimulatorRuntime implements Simulator {
         name: entry.latest.metadata?.name ?? '',
       })) as ChildObject;
       if (fresh.metadata?.uid !== entry.uid) return; // deleted and re-created: the watch will tell
-      if (!older(fresh.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion)) entry.latest = fresh;
+      if (!older(fresh.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion))
+        entry.latest = fresh;
     } catch {
       // the retry will conflict again or the watch will bring the new version
     }

@@ -17,7 +17,8 @@ import type {
 } from '../api/index.js';
 import type { Scenario } from './scenario.js';
 
-export type ChildObject = RemediationProcessing | AIAnalysis | WorkflowExecution | KubernetesExecution | NotificationRequest;
+export type ChildObject =
+  RemediationProcessing | AIAnalysis | WorkflowExecution | KubernetesExecution | NotificationRequest;
 
 export interface Step {
   /** The phase the child must still be in when the step is written ('' for no status yet). */
@@ -41,7 +42,12 @@ export function phaseOf(o: ChildObject): string {
 }
 
 /** The next status write for `object`, or undefined when there is nothing (more) to do. */
-export function nextStep(kind: ChildKindName, object: ChildObject, scenario: Scenario, now: number): Step | undefined {
+export function nextStep(
+  kind: ChildKindName,
+  object: ChildObject,
+  scenario: Scenario,
+  now: number,
+): Step | undefined {
   if (object.spec.cancelRequested === true || object.metadata?.deletionTimestamp) return undefined;
   const at = new Date(now).toISOString();
   switch (kind) {
@@ -63,7 +69,15 @@ export function nextStep(kind: ChildKindName, object: ChildObject, scenario: Sce
  * and the final one after the delay; or, without intermediate phases, the final one after the
  * delay. A stuck outcome writes the intermediate phase and then nothing.
  */
-function twoPhase(phase: string, intermediate: string, delayMs: number, stuck: boolean, scenario: Scenario, final: () => StatusPatch, first: StatusPatch = { phase: intermediate }): Step | undefined {
+function twoPhase(
+  phase: string,
+  intermediate: string,
+  delayMs: number,
+  stuck: boolean,
+  scenario: Scenario,
+  final: () => StatusPatch,
+  first: StatusPatch = { phase: intermediate },
+): Step | undefined {
   if (phase === '') {
     if (stuck || scenario.intermediatePhases) return { from: '', delayMs: 0, status: first };
     return { from: '', delayMs, status: { ...first, ...final() } };
@@ -74,10 +88,25 @@ function twoPhase(phase: string, intermediate: string, delayMs: number, stuck: b
 
 function processingStep(rp: RemediationProcessing, scenario: Scenario): Step | undefined {
   const { outcome, delayMs } = scenario.processing;
-  return twoPhase(phaseOf(rp), 'Enriching', delayMs, outcome === 'Stuck', scenario, (): RemediationProcessingStatus =>
-    outcome === 'Failed'
-      ? { phase: 'Failed', reason: 'EnrichmentFailed', message: 'Simulated enrichment failure (scenario processing.outcome is Failed).' }
-      : { phase: 'Completed', reason: 'Enriched', message: 'Simulated enrichment completed.', enrichedData: enrichedData(rp) },
+  return twoPhase(
+    phaseOf(rp),
+    'Enriching',
+    delayMs,
+    outcome === 'Stuck',
+    scenario,
+    (): RemediationProcessingStatus =>
+      outcome === 'Failed'
+        ? {
+            phase: 'Failed',
+            reason: 'EnrichmentFailed',
+            message: 'Simulated enrichment failure (scenario processing.outcome is Failed).',
+          }
+        : {
+            phase: 'Completed',
+            reason: 'Enriched',
+            message: 'Simulated enrichment completed.',
+            enrichedData: enrichedData(rp),
+          },
   );
 }
 
@@ -93,7 +122,10 @@ function enrichedData(rp: RemediationProcessing): Record<string, unknown> {
   };
 }
 
-function recommendations(scenario: Scenario, target: AIAnalysis['spec']['targetingData']['resource']): NonNullable<AIAnalysisStatus['investigationResult']>['recommendations'] {
+function recommendations(
+  scenario: Scenario,
+  target: AIAnalysis['spec']['targetingData']['resource'],
+): NonNullable<AIAnalysisStatus['investigationResult']>['recommendations'] {
   return scenario.plan.map((s) => ({
     name: s.name,
     action: s.action,
@@ -112,12 +144,16 @@ function analysisStep(aia: AIAnalysis, scenario: Scenario, at: string): Step | u
     const status: AIAnalysisStatus = {
       phase: approved ? 'Ready' : 'Rejected',
       reason: approved ? 'Approved' : 'ApprovalRejected',
-      message: approved ? 'Simulated approver approved the recommended actions.' : 'Simulated approver rejected the recommended actions.',
+      message: approved
+        ? 'Simulated approver approved the recommended actions.'
+        : 'Simulated approver rejected the recommended actions.',
       approval: {
         decision: approved ? 'Approved' : 'Rejected',
         decidedBy: APPROVER,
         method: 'simulated',
-        justification: approved ? 'Simulated approval: the recommended actions match the runbook.' : 'Simulated rejection: the change window is closed.',
+        justification: approved
+          ? 'Simulated approval: the recommended actions match the runbook.'
+          : 'Simulated rejection: the change window is closed.',
         decidedAt: at,
       },
     };
@@ -127,16 +163,31 @@ function analysisStep(aia: AIAnalysis, scenario: Scenario, at: string): Step | u
     const t = aia.spec.targetingData;
     switch (a.outcome) {
       case 'Failed':
-        return { phase: 'Failed', reason: 'InvestigationFailed', message: 'Simulated investigation failure (scenario analysis.outcome is Failed).' };
+        return {
+          phase: 'Failed',
+          reason: 'InvestigationFailed',
+          message: 'Simulated investigation failure (scenario analysis.outcome is Failed).',
+        };
       case 'Rejected':
-        return { phase: 'Rejected', reason: 'AnalysisRejected', message: 'Simulated analysis found no safe remediation (scenario analysis.outcome is Rejected).' };
+        return {
+          phase: 'Rejected',
+          reason: 'AnalysisRejected',
+          message: 'Simulated analysis found no safe remediation (scenario analysis.outcome is Rejected).',
+        };
       default: {
         const investigationResult = {
           rootCause: `Simulated root cause for ${t.alertName}: memory leak after the latest deploy of ${t.resource?.name ?? 'the workload'}.`,
           confidence: a.confidence,
           recommendations: recommendations(scenario, t.resource),
         };
-        if (!a.requiresApproval) return { phase: 'Ready', requiresApproval: false, reason: 'Investigated', message: 'Simulated investigation completed.', investigationResult };
+        if (!a.requiresApproval)
+          return {
+            phase: 'Ready',
+            requiresApproval: false,
+            reason: 'Investigated',
+            message: 'Simulated investigation completed.',
+            investigationResult,
+          };
         return {
           phase: 'Approving',
           requiresApproval: true,
@@ -158,25 +209,35 @@ function analysisStep(aia: AIAnalysis, scenario: Scenario, at: string): Step | u
 
 function workflowStep(we: WorkflowExecution, scenario: Scenario): Step | undefined {
   const { outcome, delayMs } = scenario.workflow;
-  return twoPhase(phaseOf(we), 'Planning', delayMs, outcome === 'Stuck', scenario, (): WorkflowExecutionStatus =>
-    outcome === 'Failed'
-      ? { phase: 'Failed', reason: 'PlanningFailed', message: 'Simulated planning failure (scenario workflow.outcome is Failed).' }
-      : {
-          phase: 'Planned',
-          reason: 'Planned',
-          message: `Simulated plan of ${we.spec.recommendations?.length ?? 0} steps.`,
-          // The plan follows the recommendations the workflow was given, not the scenario.
-          plan: {
-            steps: (we.spec.recommendations ?? []).map((r) => ({
-              name: r.name,
-              action: r.action,
-              ...(r.parameters ? { parameters: r.parameters } : {}),
-              ...(r.targetResource ? { targetResource: r.targetResource } : {}),
-              dependsOn: r.dependsOn ?? [],
-              timeout: '5m',
-            })),
+  return twoPhase(
+    phaseOf(we),
+    'Planning',
+    delayMs,
+    outcome === 'Stuck',
+    scenario,
+    (): WorkflowExecutionStatus =>
+      outcome === 'Failed'
+        ? {
+            phase: 'Failed',
+            reason: 'PlanningFailed',
+            message: 'Simulated planning failure (scenario workflow.outcome is Failed).',
+          }
+        : {
+            phase: 'Planned',
+            reason: 'Planned',
+            message: `Simulated plan of ${we.spec.recommendations?.length ?? 0} steps.`,
+            // The plan follows the recommendations the workflow was given, not the scenario.
+            plan: {
+              steps: (we.spec.recommendations ?? []).map((r) => ({
+                name: r.name,
+                action: r.action,
+                ...(r.parameters ? { parameters: r.parameters } : {}),
+                ...(r.targetResource ? { targetResource: r.targetResource } : {}),
+                dependsOn: r.dependsOn ?? [],
+                timeout: '5m',
+              })),
+            },
           },
-        },
   );
 }
 
@@ -193,8 +254,19 @@ function executionStep(ke: KubernetesExecution, scenario: Scenario, at: string):
     scenario,
     (): KubernetesExecutionStatus =>
       failed
-        ? { phase: 'Failed', completionTime: at, reason: 'StepFailed', message: `Simulated failure of step ${step.name} (${step.action}).` }
-        : { phase: 'Completed', completionTime: at, reason: 'Succeeded', message: `Simulated ${step.action} succeeded.`, output: { simulated: true, action: step.action, step: step.name } },
+        ? {
+            phase: 'Failed',
+            completionTime: at,
+            reason: 'StepFailed',
+            message: `Simulated failure of step ${step.name} (${step.action}).`,
+          }
+        : {
+            phase: 'Completed',
+            completionTime: at,
+            reason: 'Succeeded',
+            message: `Simulated ${step.action} succeeded.`,
+            output: { simulated: true, action: step.action, step: step.name },
+          },
     running,
   );
 }
@@ -204,7 +276,16 @@ function notificationStep(nr: NotificationRequest, scenario: Scenario, at: strin
   const { delayMs, outcome } = scenario.notification;
   const status: NotificationRequestStatus =
     outcome === 'Failed'
-      ? { phase: 'Failed', reason: 'DeliveryFailed', message: `Simulated delivery failure of the ${nr.spec.type} notification.` }
-      : { phase: 'Sent', sentTime: at, reason: 'Delivered', message: `Simulated delivery of the ${nr.spec.type} notification to ${(nr.spec.channels ?? []).join(', ') || 'the default channel'}.` };
+      ? {
+          phase: 'Failed',
+          reason: 'DeliveryFailed',
+          message: `Simulated delivery failure of the ${nr.spec.type} notification.`,
+        }
+      : {
+          phase: 'Sent',
+          sentTime: at,
+          reason: 'Delivered',
+          message: `Simulated delivery of the ${nr.spec.type} notification to ${(nr.spec.channels ?? []).join(', ') || 'the default channel'}.`,
+        };
   return { from: '', delayMs, status };
 }

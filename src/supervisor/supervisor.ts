@@ -70,7 +70,8 @@ export class Supervisor {
       logFor: (ref) => this.logFor(ref),
       observer: {
         mailbox: (d) => observer?.mailbox?.(d),
-        transition: (from, to, seconds, reason, timeoutPhase) => this.transitioned(from, to, seconds, reason, timeoutPhase),
+        transition: (from, to, seconds, reason, timeoutPhase) =>
+          this.transitioned(from, to, seconds, reason, timeoutPhase),
       },
       onSettled: (uid, context) => this.passivate(uid, context),
       onReleased: (uid) => this.released(uid),
@@ -123,12 +124,22 @@ export class Supervisor {
     }
     if (this.restartTimers.has(uid)) return;
     const done = this.finished.get(uid);
-    if (done && !rr.metadata?.deletionTimestamp && rvNumber(rr.metadata?.resourceVersion) <= rvNumber(done.resourceVersion)) return;
+    if (
+      done &&
+      !rr.metadata?.deletionTimestamp &&
+      rvNumber(rr.metadata?.resourceVersion) <= rvNumber(done.resourceVersion)
+    )
+      return;
     if (done && !rr.metadata?.deletionTimestamp && isTerminal(rr.status?.phase)) return;
     this.spawn(requestRef(rr));
   }
 
-  onChild(type: 'added' | 'modified' | 'deleted', _kind: ChildKindName, ownerUid: string | undefined, name: string): void {
+  onChild(
+    type: 'added' | 'modified' | 'deleted',
+    _kind: ChildKindName,
+    ownerUid: string | undefined,
+    name: string,
+  ): void {
     if (!ownerUid) return;
     this.actors.get(ownerUid)?.notify(type === 'deleted' ? name : undefined);
   }
@@ -148,7 +159,13 @@ export class Supervisor {
     this.report();
   }
 
-  private transitioned(from: Phase | undefined, to: Phase, seconds: number | undefined, reason: string | undefined, timeoutPhase: string | undefined): void {
+  private transitioned(
+    from: Phase | undefined,
+    to: Phase,
+    seconds: number | undefined,
+    reason: string | undefined,
+    timeoutPhase: string | undefined,
+  ): void {
     const o = this.deps.observer;
     o?.transition?.(from, to, seconds, reason, timeoutPhase);
     if (from && !isTerminal(from)) o?.active?.(from, -1);
@@ -208,7 +225,10 @@ export class Supervisor {
     if (!ref || !this.running) return;
     const log = this.logFor(ref);
     if (attempt >= this.deps.maxRestarts) {
-      log.error({ err: error, restarts: attempt }, 'actor crashed too often; it stays stopped until the request changes');
+      log.error(
+        { err: error, restarts: attempt },
+        'actor crashed too often; it stays stopped until the request changes',
+      );
       this.restarts.delete(uid);
       return;
     }
@@ -231,11 +251,14 @@ export class Supervisor {
     if (!next || next.at === this.retentionArmedAt) return;
     if (this.retentionTimer !== undefined) this.deps.clock.clearTimeout(this.retentionTimer);
     this.retentionArmedAt = next.at;
-    this.retentionTimer = this.deps.clock.setTimeout(() => {
-      this.retentionTimer = undefined;
-      this.retentionArmedAt = undefined;
-      this.expire();
-    }, Math.max(0, next.at - this.deps.clock.now()));
+    this.retentionTimer = this.deps.clock.setTimeout(
+      () => {
+        this.retentionTimer = undefined;
+        this.retentionArmedAt = undefined;
+        this.expire();
+      },
+      Math.max(0, next.at - this.deps.clock.now()),
+    );
   }
 
   private expire(): void {
@@ -281,4 +304,3 @@ class DeadlineHeapRef {
     });
   }
 }
-

@@ -66,17 +66,26 @@ function kubeconfigYaml(server: string, caData: string, token: string): string {
 
 function probe(url: string, token: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(url, { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', () => resolve(0));
     req.on('timeout', () => req.destroy());
     req.end();
   });
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, diagnose: () => Promise<string>): Promise<void> {
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+  diagnose: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -130,18 +139,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   log(`control-plane: starting etcd on ${etcdUrl}`);
   processes.push(
-    startProcess('etcd', join(binDir, 'etcd'), [
-      '--name=local',
-      `--data-dir=${join(workDir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-      `--initial-cluster=local=http://127.0.0.1:${peerPort}`,
-      '--unsafe-no-fsync',
-      '--quota-backend-bytes=8589934592',
-      '--log-level=warn',
-    ], join(workDir, 'etcd.log')),
+    startProcess(
+      'etcd',
+      join(binDir, 'etcd'),
+      [
+        '--name=local',
+        `--data-dir=${join(workDir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-cluster=local=http://127.0.0.1:${peerPort}`,
+        '--unsafe-no-fsync',
+        '--quota-backend-bytes=8589934592',
+        '--log-level=warn',
+      ],
+      join(workDir, 'etcd.log'),
+    ),
   );
 
   const apiServerArgs = [
@@ -166,13 +180,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     '--profiling=false',
   ];
   const apiLog = join(workDir, 'kube-apiserver.log');
-  const startApiServer = (): ManagedProcess => startProcess('kube-apiserver', join(binDir, 'kube-apiserver'), apiServerArgs, apiLog);
+  const startApiServer = (): ManagedProcess =>
+    startProcess('kube-apiserver', join(binDir, 'kube-apiserver'), apiServerArgs, apiLog);
   log(`control-plane: starting kube-apiserver on https://127.0.0.1:${apiPort}`);
   let apiServer = startApiServer();
   const server = `https://127.0.0.1:${apiPort}`;
   const waitReady = (): Promise<void> =>
-    waitFor('kube-apiserver', readyTimeoutMs, async () => (await probe(`${server}/readyz`, token)) === 200, async () =>
-      [await tail(apiLog), await tail(join(workDir, 'etcd.log'), 10)].join('\n'),
+    waitFor(
+      'kube-apiserver',
+      readyTimeoutMs,
+      async () => (await probe(`${server}/readyz`, token)) === 200,
+      async () => [await tail(apiLog), await tail(join(workDir, 'etcd.log'), 10)].join('\n'),
     );
   const stopAll = async (): Promise<void> => {
     for (const p of [...processes, apiServer].reverse()) await p.stop();
@@ -184,18 +202,28 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caData, token));
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
-    await waitFor('the default namespace', readyTimeoutMs, async () => (await probe(`${server}/api/v1/namespaces/default`, token)) === 200, () => tail(apiLog));
+    await waitFor(
+      'the default namespace',
+      readyTimeoutMs,
+      async () => (await probe(`${server}/api/v1/namespaces/default`, token)) === 200,
+      () => tail(apiLog),
+    );
     if (options.installCrds) await installCrds(kubeConfig);
     if (options.controllerManager !== false) {
       log('control-plane: starting kube-controller-manager (garbagecollector, namespace)');
       processes.push(
-        startProcess('kube-controller-manager', join(binDir, 'kube-controller-manager'), [
-          `--kubeconfig=${kubeconfigPath}`,
-          '--controllers=garbagecollector,namespace',
-          '--leader-elect=false',
-          '--secure-port=0',
-          '--concurrent-gc-syncs=20',
-        ], join(workDir, 'kube-controller-manager.log')),
+        startProcess(
+          'kube-controller-manager',
+          join(binDir, 'kube-controller-manager'),
+          [
+            `--kubeconfig=${kubeconfigPath}`,
+            '--controllers=garbagecollector,namespace',
+            '--leader-elect=false',
+            '--secure-port=0',
+            '--concurrent-gc-syncs=20',
+          ],
+          join(workDir, 'kube-controller-manager.log'),
+        ),
       );
     }
     log(`control-plane: ready; kubeconfig ${kubeconfigPath}`);

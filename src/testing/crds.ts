@@ -1,5 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { ApiextensionsV1Api, loadYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  loadYaml,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 
 const crdDir = new URL('../../config/crd/', import.meta.url);
 
@@ -10,7 +15,9 @@ const crdDir = new URL('../../config/crd/', import.meta.url);
  */
 export async function crdManifests(): Promise<V1CustomResourceDefinition[]> {
   const files = (await readdir(crdDir)).filter((f) => f.endsWith('.yaml')).sort();
-  return Promise.all(files.map(async (f) => loadYaml<V1CustomResourceDefinition>(await readFile(new URL(f, crdDir), 'utf8'))));
+  return Promise.all(
+    files.map(async (f) => loadYaml<V1CustomResourceDefinition>(await readFile(new URL(f, crdDir), 'utf8'))),
+  );
 }
 
 function isEstablished(crd: V1CustomResourceDefinition): boolean {
@@ -26,9 +33,13 @@ export async function installCrds(kubeConfig: KubeConfig, timeoutMs = 60_000): P
     try {
       await api.createCustomResourceDefinition({ body });
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw new Error(`installing CRD ${name} failed: ${String(err)}`, { cause: err });
+      if ((err as { code?: number }).code !== 409)
+        throw new Error(`installing CRD ${name} failed: ${String(err)}`, { cause: err });
       const current = await api.readCustomResourceDefinition({ name });
-      await api.replaceCustomResourceDefinition({ name, body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } } });
+      await api.replaceCustomResourceDefinition({
+        name,
+        body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } },
+      });
     }
   }
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +47,8 @@ export async function installCrds(kubeConfig: KubeConfig, timeoutMs = 60_000): P
     const name = body.metadata?.name ?? '';
     for (;;) {
       if (isEstablished(await api.readCustomResourceDefinition({ name }))) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} did not become Established within ${timeoutMs / 1000}s`);
+      if (Date.now() > deadline)
+        throw new Error(`CRD ${name} did not become Established within ${timeoutMs / 1000}s`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -12,7 +12,10 @@ const scenario = JSON.stringify({
   processing: { delayMs: 300 },
   analysis: { delayMs: 300 },
   workflow: { delayMs: 300 },
-  plan: [{ name: 'a', action: 'scale' }, { name: 'b', action: 'restart', dependsOn: ['a'] }],
+  plan: [
+    { name: 'a', action: 'scale' },
+    { name: 'b', action: 'restart', dependsOn: ['a'] },
+  ],
   execution: { delayMs: 1500 },
   notification: { delayMs: 0 },
 });
@@ -41,12 +44,33 @@ describe('the API server restarting mid-flight', function () {
 
   it('reconnects, resyncs and finishes every request', async function () {
     const names = Array.from({ length: COUNT }, (_, i) => `restart-${i}`);
-    await Promise.all(names.map((name) => k.create('RemediationRequest', ns, { metadata: { name }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } })));
+    await Promise.all(
+      names.map((name) =>
+        k.create('RemediationRequest', ns, {
+          metadata: { name },
+          spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) },
+        }),
+      ),
+    );
     // Restart while the requests are spread over the phases: some executing, none finished.
-    await k.waitUntil('RemediationRequest', ns, (items) => items.some((o) => (o.status as { phase?: string })?.phase === 'Executing'), 60_000, 'one request executing');
+    await k.waitUntil(
+      'RemediationRequest',
+      ns,
+      (items) => items.some((o) => (o.status as { phase?: string })?.phase === 'Executing'),
+      60_000,
+      'one request executing',
+    );
     await controlPlane().restartApiServer();
-    const done = await k.waitUntil('RemediationRequest', ns, allFinished(COUNT), 180_000, `all ${COUNT} finish after the restart`);
-    expect(done.filter((o) => (o.status as { phase: string }).phase !== 'Completed').map((o) => o.metadata.name)).to.deep.equal([]);
+    const done = await k.waitUntil(
+      'RemediationRequest',
+      ns,
+      allFinished(COUNT),
+      180_000,
+      `all ${COUNT} finish after the restart`,
+    );
+    expect(
+      done.filter((o) => (o.status as { phase: string }).phase !== 'Completed').map((o) => o.metadata.name),
+    ).to.deep.equal([]);
     const executions = await k.list('KubernetesExecution', ns);
     expect(executions).to.have.length(COUNT * 2);
   });

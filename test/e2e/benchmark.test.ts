@@ -13,7 +13,14 @@ describe('the load benchmark (quick mode)', function () {
   let result: BenchmarkResult;
 
   before(async function () {
-    result = await runBenchmark({ name: 'e2e-quick', kubeconfigPath: controlPlane().kubeconfigPath, count: COUNT, scenario: 'zero', progress: false, log: () => undefined });
+    result = await runBenchmark({
+      name: 'e2e-quick',
+      kubeconfigPath: controlPlane().kubeconfigPath,
+      count: COUNT,
+      scenario: 'zero',
+      progress: false,
+      log: () => undefined,
+    });
   });
 
   function ordered(d: Distribution | null, what: string): Distribution {
@@ -28,13 +35,23 @@ describe('the load benchmark (quick mode)', function () {
 
   it('sees every request created, picked up and completed', function () {
     expect(result.complete).to.equal(true);
-    expect(result.counts).to.include({ requested: COUNT, created: COUNT, pickedUp: COUNT, finished: COUNT, completed: COUNT, otherTerminal: 0 });
+    expect(result.counts).to.include({
+      requested: COUNT,
+      created: COUNT,
+      pickedUp: COUNT,
+      finished: COUNT,
+      completed: COUNT,
+      otherTerminal: 0,
+    });
   });
 
   it('reports pickup, hand-off and overhead as ordered percentiles, one sample per event', function () {
     expect(ordered(result.latencyMs.pickup, 'pickup').count).to.equal(COUNT);
     // A 3-step plan: after the processing, 6 children follow a sibling's completion.
-    expect(ordered(result.latencyMs.handoff, 'hand-off').count + result.counts.handoffsReordered!, 'every hand-off measured or counted as seen out of order').to.equal(COUNT * 6);
+    expect(
+      ordered(result.latencyMs.handoff, 'hand-off').count + result.counts.handoffsReordered!,
+      'every hand-off measured or counted as seen out of order',
+    ).to.equal(COUNT * 6);
     expect(ordered(result.latencyMs.endToEnd, 'end-to-end').count).to.equal(COUNT);
     ordered(result.latencyMs.overhead, 'overhead');
     expect(result.latencyMs.endToEnd!.p50).to.be.at.least(result.latencyMs.pickup!.p50);
@@ -54,7 +71,8 @@ describe('the load benchmark (quick mode)', function () {
     const a = result.api;
     expect(a.writesPerRemediation).to.be.greaterThan(0);
     expect(a.childCreatesPerRemediation).to.equal(7); // processing, analysis, workflow, 3 steps, success notification
-    for (const kind of ['RemediationProcessing', 'AIAnalysis', 'WorkflowExecution', 'NotificationRequest']) expect(a.perRemediation[`create ${kind}`], kind).to.equal(1);
+    for (const kind of ['RemediationProcessing', 'AIAnalysis', 'WorkflowExecution', 'NotificationRequest'])
+      expect(a.perRemediation[`create ${kind}`], kind).to.equal(1);
     expect(a.perRemediation['create KubernetesExecution']).to.equal(3);
     expect(a.phaseTransitionsPerRemediation).to.be.greaterThan(0);
     expect(a.targetWritesPerRemediation).to.equal(7 + a.phaseTransitionsPerRemediation);

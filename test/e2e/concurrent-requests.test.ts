@@ -15,11 +15,14 @@ const scenario = JSON.stringify({
   processing: { delayMs: 0 },
   analysis: { delayMs: 0 },
   workflow: { delayMs: 0 },
-  plan: [{ name: 'a', action: 'scale' }, { name: 'b', action: 'restart', dependsOn: ['a'] }, { name: 'c', action: 'annotate' }],
+  plan: [
+    { name: 'a', action: 'scale' },
+    { name: 'b', action: 'restart', dependsOn: ['a'] },
+    { name: 'c', action: 'annotate' },
+  ],
   execution: { delayMs: 0 },
   notification: { delayMs: 0 },
 });
-
 
 describe(`${COUNT} concurrent requests through the whole flow`, function () {
   this.timeout(300_000);
@@ -48,9 +51,22 @@ describe(`${COUNT} concurrent requests through the whole flow`, function () {
 
   it('completes every one with exactly its children, within the writer rate limit', async function () {
     const names = Array.from({ length: COUNT }, (_, i) => `load-${i}`);
-    await inBatches(names, 25, (name) => k.create('RemediationRequest', ns, { metadata: { name }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } }));
-    const done = await k.waitUntil('RemediationRequest', ns, allFinished(COUNT), 240_000, `all ${COUNT} requests finish`);
-    expect(done.filter((o) => (o.status as { phase: string }).phase !== 'Completed').map((o) => o.metadata.name)).to.deep.equal([]);
+    await inBatches(names, 25, (name) =>
+      k.create('RemediationRequest', ns, {
+        metadata: { name },
+        spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) },
+      }),
+    );
+    const done = await k.waitUntil(
+      'RemediationRequest',
+      ns,
+      allFinished(COUNT),
+      240_000,
+      `all ${COUNT} requests finish`,
+    );
+    expect(
+      done.filter((o) => (o.status as { phase: string }).phase !== 'Completed').map((o) => o.metadata.name),
+    ).to.deep.equal([]);
 
     const countBy = (items: Obj[]): Map<string, number> => {
       const m = new Map<string, number>();
@@ -60,7 +76,13 @@ describe(`${COUNT} concurrent requests through the whole flow`, function () {
       }
       return m;
     };
-    const expected = { RemediationProcessing: 1, AIAnalysis: 1, WorkflowExecution: 1, KubernetesExecution: 3, NotificationRequest: 1 } as const;
+    const expected = {
+      RemediationProcessing: 1,
+      AIAnalysis: 1,
+      WorkflowExecution: 1,
+      KubernetesExecution: 3,
+      NotificationRequest: 1,
+    } as const;
     for (const [kind, n] of Object.entries(expected) as [keyof typeof expected, number][]) {
       const counts = countBy(await k.list(kind, ns));
       const wrong = names.filter((name) => counts.get(name) !== n);
@@ -69,6 +91,9 @@ describe(`${COUNT} concurrent requests through the whole flow`, function () {
 
     const issued = orchestrator.writer.issued;
     expect(issued.length, 'API calls counted').to.be.greaterThan(COUNT * 10);
-    expect(busiestSecond(issued), `at most burst + qps calls in any second (of ${issued.length})`).to.be.at.most(BURST + QPS);
+    expect(
+      busiestSecond(issued),
+      `at most burst + qps calls in any second (of ${issued.length})`,
+    ).to.be.at.most(BURST + QPS);
   });
 });

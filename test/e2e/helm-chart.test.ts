@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CoordinationV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildDist } from '../../benchmarks/lib/processes.js';
@@ -19,7 +26,14 @@ import { startNodeProcess } from '../support/orchestrator-process.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const chart = join(root, 'charts/remediation-orchestrator');
 const run = promisify(execFile);
-const scenario = JSON.stringify({ processing: { delayMs: 0 }, analysis: { delayMs: 0 }, workflow: { delayMs: 0 }, execution: { delayMs: 0 }, notification: { delayMs: 0 }, plan: [{ name: 'a', action: 'x' }] });
+const scenario = JSON.stringify({
+  processing: { delayMs: 0 },
+  analysis: { delayMs: 0 },
+  workflow: { delayMs: 0 },
+  execution: { delayMs: 0 },
+  notification: { delayMs: 0 },
+  plan: [{ name: 'a', action: 'x' }],
+});
 
 /** helm's output, or its error output when it refuses (non-zero exit). */
 async function helm(bin: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
@@ -40,7 +54,9 @@ describe('the Helm chart', function () {
   async function rendered<T = KubernetesObject>(args: string[]): Promise<T[]> {
     const r = await helm(bin, ['template', ...args]);
     expect(r.ok, r.err).to.equal(true);
-    return parseAllDocuments(r.out).map((d) => d.toJS() as T | null).filter((o): o is T => o !== null);
+    return parseAllDocuments(r.out)
+      .map((d) => d.toJS() as T | null)
+      .filter((o): o is T => o !== null);
   }
 
   /** Expects `helm template` with `args` to refuse, saying `message`. */
@@ -62,33 +78,80 @@ describe('the Helm chart', function () {
   });
 
   it('refuses a misspelt flag, a malformed duration or two replicas without leader election, saying which', async function () {
-    await refuses(['r', chart, '--set', 'config.timeout-executin=1h'], "additional properties 'timeout-executin' not allowed");
+    await refuses(
+      ['r', chart, '--set', 'config.timeout-executin=1h'],
+      "additional properties 'timeout-executin' not allowed",
+    );
     await refuses(['r', chart, '--set', 'config.timeout-executing=an hour'], '/config/timeout-executing');
-    await refuses(['r', chart, '--set', 'leaderElection.enabled=false'], 'replicaCount > 1 needs leaderElection.enabled');
+    await refuses(
+      ['r', chart, '--set', 'leaderElection.enabled=false'],
+      'replicaCount > 1 needs leaderElection.enabled',
+    );
     await refuses(['r', chart, '--set', 'config.burst=0'], "at '/config/burst': minimum: got 0, want 1");
     await rendered(['r', chart, '--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1']);
   });
 
   it('binds the ClusterRole cluster-wide by default, per namespace with watchNamespaces, and passes config values verbatim', async function () {
-    const kinds = (args: string[]) => rendered<{ kind: string; metadata: { name: string; namespace?: string }; roleRef?: { kind: string } }>(['r', chart, '--namespace', 'ops', ...args]);
+    const kinds = (args: string[]) =>
+      rendered<{ kind: string; metadata: { name: string; namespace?: string }; roleRef?: { kind: string } }>([
+        'r',
+        chart,
+        '--namespace',
+        'ops',
+        ...args,
+      ]);
     const all = await kinds([]);
-    expect(all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['ClusterRole']);
+    expect(all.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal([
+      'ClusterRole',
+    ]);
     expect(all.filter((o) => o.kind === 'RoleBinding').map((o) => o.roleRef?.kind)).to.deep.equal(['Role']);
-    const some = await kinds(['--set-json', 'watchNamespaces=["team-a","team-b"]', '--set-json', 'config={"notification-channels":["slack #ops","pagerduty"],"recently-finished-cache-size":1000000}']);
+    const some = await kinds([
+      '--set-json',
+      'watchNamespaces=["team-a","team-b"]',
+      '--set-json',
+      'config={"notification-channels":["slack #ops","pagerduty"],"recently-finished-cache-size":1000000}',
+    ]);
     expect(some.filter((o) => o.kind === 'ClusterRoleBinding')).to.deep.equal([]);
-    expect(some.filter((o) => o.kind === 'RoleBinding' && o.roleRef?.kind === 'ClusterRole').map((o) => o.metadata.namespace)).to.deep.equal(['team-a', 'team-b']);
-    const args = (some.find((o) => o.kind === 'Deployment') as unknown as V1Deployment).spec!.template.spec!.containers[0]!.args;
+    expect(
+      some
+        .filter((o) => o.kind === 'RoleBinding' && o.roleRef?.kind === 'ClusterRole')
+        .map((o) => o.metadata.namespace),
+    ).to.deep.equal(['team-a', 'team-b']);
+    const args = (some.find((o) => o.kind === 'Deployment') as unknown as V1Deployment).spec!.template.spec!
+      .containers[0]!.args;
     expect(args).to.include('--namespaces=team-a,team-b');
-    expect(args, 'a # in a value is not a YAML comment').to.include('--notification-channels=slack #ops,pagerduty');
+    expect(args, 'a # in a value is not a YAML comment').to.include(
+      '--notification-channels=slack #ops,pagerduty',
+    );
     expect(args, 'a large number is not written 1e+06').to.include('--recently-finished-cache-size=1000000');
   });
 
-  it("renders alerts on metrics the orchestrator exports, only next to a ServiceMonitor", async function () {
-    await refuses(['r', chart, '--set', 'metrics.prometheusRule.enabled=true'], 'metrics.prometheusRule.enabled needs metrics.serviceMonitor.enabled');
-    const objects = await rendered<{ kind: string; spec: { groups: { rules: { alert: string; expr: string }[] }[] } }>(['r', chart, '--namespace', 'ops', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.prometheusRule.enabled=true']);
+  it('renders alerts on metrics the orchestrator exports, only next to a ServiceMonitor', async function () {
+    await refuses(
+      ['r', chart, '--set', 'metrics.prometheusRule.enabled=true'],
+      'metrics.prometheusRule.enabled needs metrics.serviceMonitor.enabled',
+    );
+    const objects = await rendered<{
+      kind: string;
+      spec: { groups: { rules: { alert: string; expr: string }[] }[] };
+    }>([
+      'r',
+      chart,
+      '--namespace',
+      'ops',
+      '--set',
+      'metrics.serviceMonitor.enabled=true',
+      '--set',
+      'metrics.prometheusRule.enabled=true',
+    ]);
     const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
     const rules = rule.spec.groups.flatMap((g) => g.rules);
-    expect(rules.map((x) => x.alert)).to.deep.equal(['RemediationOrchestratorLeader', 'RemediationTimeouts', 'RemediationWritesThrottled', 'RemediationWatchesFailing']);
+    expect(rules.map((x) => x.alert)).to.deep.equal([
+      'RemediationOrchestratorLeader',
+      'RemediationTimeouts',
+      'RemediationWritesThrottled',
+      'RemediationWatchesFailing',
+    ]);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const { alert, expr } of rules) {
       const used = expr.match(/remediation_[a-z_]+/g) ?? [];
@@ -100,9 +163,17 @@ describe('the Helm chart', function () {
 
   it('ships the six CRDs of config/crd', async function () {
     const shown = await helm(bin, ['show', 'crds', chart]);
-    const names = parseAllDocuments(shown.out).map((d) => (d.toJS() as KubernetesObject | null)?.metadata?.name).filter(Boolean).sort();
+    const names = parseAllDocuments(shown.out)
+      .map((d) => (d.toJS() as KubernetesObject | null)?.metadata?.name)
+      .filter(Boolean)
+      .sort();
     const files = await readdir(join(root, 'config/crd'));
-    const expected = await Promise.all(files.map(async (f) => (parse(await readFile(join(root, 'config/crd', f), 'utf8')) as KubernetesObject).metadata!.name));
+    const expected = await Promise.all(
+      files.map(
+        async (f) =>
+          (parse(await readFile(join(root, 'config/crd', f), 'utf8')) as KubernetesObject).metadata!.name,
+      ),
+    );
     expect(names).to.deep.equal(expected.sort());
   });
 
@@ -121,23 +192,46 @@ describe('the Helm chart', function () {
     after(async function () {
       await stopOrchestrator?.();
       await sim?.stop();
-      await admin.makeApiClient(RbacAuthorizationV1Api).deleteClusterRole({ name: `${fullname}-${ns}` }).catch(() => undefined);
+      await admin
+        .makeApiClient(RbacAuthorizationV1Api)
+        .deleteClusterRole({ name: `${fullname}-${ns}` })
+        .catch(() => undefined);
       await deleteNamespace(admin, ns);
     });
 
     it("is accepted, and its pod's command, flags and ServiceAccount drive a request to Completed under leader election", async function () {
       this.timeout(300_000);
       const port = await freePort();
-      const objects = await rendered([release, chart, '--namespace', ns, '--set', `metrics.port=${port}`, '--set-json', `watchNamespaces=["${ns}"]`]);
+      const objects = await rendered([
+        release,
+        chart,
+        '--namespace',
+        ns,
+        '--set',
+        `metrics.port=${port}`,
+        '--set-json',
+        `watchNamespaces=["${ns}"]`,
+      ]);
       const generic = KubernetesObjectApi.makeApiClient(admin);
       for (const o of objects) await generic.create(o);
-      expect(objects.map((o) => o.kind).sort()).to.deep.equal(['ClusterRole', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount']);
+      expect(objects.map((o) => o.kind).sort()).to.deep.equal([
+        'ClusterRole',
+        'Deployment',
+        'PodDisruptionBudget',
+        'Role',
+        'RoleBinding',
+        'RoleBinding',
+        'Service',
+        'ServiceAccount',
+      ]);
 
       // What the kubelet would run: the image's ENTRYPOINT with the container's args, as its ServiceAccount, in the release namespace.
       const deployment = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
       const container = deployment.spec!.template.spec!.containers[0]!;
       expect(container.command, "the chart keeps the image's ENTRYPOINT").to.equal(undefined);
-      const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(await readFile(join(root, 'Dockerfile'), 'utf8'))![1]!) as string[];
+      const entrypoint = JSON.parse(
+        /^ENTRYPOINT (\[.*\])$/m.exec(await readFile(join(root, 'Dockerfile'), 'utf8'))![1]!,
+      ) as string[];
       expect(entrypoint[0]).to.equal('node');
       const podName = `${fullname}-0`;
       const env: Record<string, string> = {};
@@ -150,26 +244,45 @@ describe('the Helm chart', function () {
       await writeFile(kubeconfig, asPod.exportConfig());
 
       await buildDist();
-      const pod = startNodeProcess([...entrypoint.slice(1), ...container.args!], { ...env, KUBECONFIG: kubeconfig });
+      const pod = startNodeProcess([...entrypoint.slice(1), ...container.args!], {
+        ...env,
+        KUBECONFIG: kubeconfig,
+      });
       stopOrchestrator = () => pod.kill('SIGTERM');
       sim = await startSimulator({ kubeConfig: admin, namespaces: [ns] });
 
       const k = new Objects(admin);
-      await k.create('RemediationRequest', ns, { metadata: { name: 'charted' }, spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) } });
-      const completed = (items: Obj[]) => (items.find((o) => o.metadata.name === 'charted' && (o.status as { phase?: string })?.phase === 'Completed') ? true : undefined);
-      await k.waitUntil('RemediationRequest', ns, completed, 120_000, 'the request completes').catch((err: Error) => {
-        throw new Error(`${err.message}\n--- orchestrator:\n${pod.output().slice(-4000)}`);
+      await k.create('RemediationRequest', ns, {
+        metadata: { name: 'charted' },
+        spec: { targetingData: targetingData({ annotations: { [SCENARIO_ANNOTATION]: scenario } }) },
       });
+      const completed = (items: Obj[]) =>
+        items.find(
+          (o) => o.metadata.name === 'charted' && (o.status as { phase?: string })?.phase === 'Completed',
+        )
+          ? true
+          : undefined;
+      await k
+        .waitUntil('RemediationRequest', ns, completed, 120_000, 'the request completes')
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\n--- orchestrator:\n${pod.output().slice(-4000)}`);
+        });
 
-      const lease = await admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: fullname, namespace: ns });
-      expect(lease.spec?.holderIdentity, 'the Lease is named after the release and held by the pod').to.equal(podName);
+      const lease = await admin
+        .makeApiClient(CoordinationV1Api)
+        .readNamespacedLease({ name: fullname, namespace: ns });
+      expect(lease.spec?.holderIdentity, 'the Lease is named after the release and held by the pod').to.equal(
+        podName,
+      );
       for (const probe of [container.livenessProbe!, container.readinessProbe!, container.startupProbe!]) {
         expect(probe.httpGet!.port).to.equal('metrics');
         const answer = await fetch(`http://127.0.0.1:${port}${probe.httpGet!.path}`);
         expect(answer.status, `${probe.httpGet!.path} answers the probe`).to.equal(200);
       }
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const refused = metrics.split('\n').filter((l) => l.startsWith('remediation_api_requests_total') && /code="(401|403)"/.test(l));
+      const refused = metrics
+        .split('\n')
+        .filter((l) => l.startsWith('remediation_api_requests_total') && /code="(401|403)"/.test(l));
       expect(refused, 'no call was refused by the chart RBAC').to.deep.equal([]);
     });
   });

@@ -12,7 +12,11 @@ import { createNamespace, deleteNamespace, type Obj } from '../support/kube.js';
 
 const rr = KINDS.RemediationRequest;
 const rrs = (ns: string): string => `/apis/${rr.group}/${API_VERSION}/namespaces/${ns}/${rr.plural}`;
-const body = (name: string) => ({ apiVersion: `${rr.group}/${API_VERSION}`, kind: rr.kind, ...remediationRequest(name) });
+const body = (name: string) => ({
+  apiVersion: `${rr.group}/${API_VERSION}`,
+  kind: rr.kind,
+  ...remediationRequest(name),
+});
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -30,7 +34,13 @@ interface Seen {
 }
 
 /** Watches `path` until `until` holds for the events so far (resolves `reached`) or the watch ends. */
-async function watch(http: KubeHttp, path: string, query: Query, until: (events: Seen['events']) => boolean = () => false, inactivityMs?: number) {
+async function watch(
+  http: KubeHttp,
+  path: string,
+  query: Query,
+  until: (events: Seen['events']) => boolean = () => false,
+  inactivityMs?: number,
+) {
   const events: Seen['events'] = [];
   let reach!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
@@ -80,15 +90,23 @@ describe('KubeHttp, the JSON client on undici', function () {
     expect(read.metadata.resourceVersion).to.equal(created.metadata.resourceVersion);
     expect(read.spec).to.deep.equal(created.spec);
 
-    const labelled = await http.request<Obj>('PATCH', `${rrs(ns)}/round-trip`, { body: { metadata: { labels: { team: 'payments' } } }, contentType: ContentType.mergePatch });
+    const labelled = await http.request<Obj>('PATCH', `${rrs(ns)}/round-trip`, {
+      body: { metadata: { labels: { team: 'payments' } } },
+      contentType: ContentType.mergePatch,
+    });
     expect(labelled.metadata.labels).to.deep.equal({ team: 'payments' });
 
     const status = { phase: 'Processing', overallProgress: 20 };
-    const patched = await http.request<Obj>('PATCH', `${rrs(ns)}/round-trip/status`, { body: { status }, contentType: ContentType.mergePatch });
+    const patched = await http.request<Obj>('PATCH', `${rrs(ns)}/round-trip/status`, {
+      body: { status },
+      contentType: ContentType.mergePatch,
+    });
     expect(patched.status).to.deep.equal(status);
     expect((await http.request<Obj>('GET', `${rrs(ns)}/round-trip`)).status).to.deep.equal(status);
 
-    const list = await http.request<{ items: Obj[] }>('GET', rrs(ns), { query: { labelSelector: 'team=payments', limit: 10, continue: undefined } });
+    const list = await http.request<{ items: Obj[] }>('GET', rrs(ns), {
+      query: { labelSelector: 'team=payments', limit: 10, continue: undefined },
+    });
     expect(list.items.map((o) => o.metadata.name)).to.deep.equal(['round-trip']);
   });
 
@@ -123,9 +141,17 @@ describe('KubeHttp, the JSON client on undici', function () {
 
   it('watches ADDED, MODIFIED and DELETED in order', async function () {
     const { metadata } = await http.request<{ metadata: { resourceVersion: string } }>('GET', rrs(ns));
-    const seen = await watch(http, rrs(ns), { resourceVersion: metadata.resourceVersion, fieldSelector: 'metadata.name=watched' }, (events) => events.some((e) => e.type === 'DELETED'));
+    const seen = await watch(
+      http,
+      rrs(ns),
+      { resourceVersion: metadata.resourceVersion, fieldSelector: 'metadata.name=watched' },
+      (events) => events.some((e) => e.type === 'DELETED'),
+    );
     await http.request('POST', rrs(ns), { body: body('watched') });
-    await http.request('PATCH', `${rrs(ns)}/watched/status`, { body: { status: { phase: 'Processing' } }, contentType: ContentType.mergePatch });
+    await http.request('PATCH', `${rrs(ns)}/watched/status`, {
+      body: { status: { phase: 'Processing' } },
+      contentType: ContentType.mergePatch,
+    });
     await http.request('DELETE', `${rrs(ns)}/watched`);
     await seen.reached;
     seen.abort();
@@ -148,19 +174,31 @@ describe('KubeHttp, the JSON client on undici', function () {
   });
 
   it('reports a too-old resourceVersion as 410 Gone', async function () {
-    const seen = await watch(http, rrs(ns), { resourceVersion: '1' }, (events) => events.some((e) => e.type === 'ERROR'));
+    const seen = await watch(http, rrs(ns), { resourceVersion: '1' }, (events) =>
+      events.some((e) => e.type === 'ERROR'),
+    );
     const err = await seen.done;
     // The watch cache answers 200 and an ERROR event; an uncached watch answers HTTP 410.
-    const code = err ? (err as KubeApiError).statusCode : (seen.events.find((e) => e.type === 'ERROR')?.object as { code?: number } | undefined)?.code;
+    const code = err
+      ? (err as KubeApiError).statusCode
+      : (seen.events.find((e) => e.type === 'ERROR')?.object as { code?: number } | undefined)?.code;
     expect(code).to.equal(410);
   });
 
   it('ends with a KubeApiError for a non-200 answer and a TimeoutError after inactivity', async function () {
     const notFound = await watch(http, '/apis/nothing.example.com/v1/things', {});
-    expect(await notFound.done).to.be.instanceOf(KubeApiError).with.property('statusCode', 404);
+    expect(await notFound.done)
+      .to.be.instanceOf(KubeApiError)
+      .with.property('statusCode', 404);
 
     const { metadata } = await http.request<{ metadata: { resourceVersion: string } }>('GET', rrs(ns));
-    const quiet = await watch(http, rrs(ns), { resourceVersion: metadata.resourceVersion, fieldSelector: 'metadata.name=never' }, undefined, 300);
+    const quiet = await watch(
+      http,
+      rrs(ns),
+      { resourceVersion: metadata.resourceVersion, fieldSelector: 'metadata.name=never' },
+      undefined,
+      300,
+    );
     expect(await quiet.done).to.have.property('name', 'TimeoutError');
   });
 });
@@ -204,15 +242,29 @@ describe('the Informer on KubeHttp', function () {
     try {
       await informer.start();
       await http.request('POST', rrs(ns), { body: body('watched') });
-      await http.request('PATCH', `${rrs(ns)}/watched/status`, { body: { status: { phase: 'Processing' } }, contentType: ContentType.mergePatch });
+      await http.request('PATCH', `${rrs(ns)}/watched/status`, {
+        body: { status: { phase: 'Processing' } },
+        contentType: ContentType.mergePatch,
+      });
       await http.request('DELETE', `${rrs(ns)}/listed`);
       await gone;
-      expect(seen.map((e) => `${e.type} ${e.object.metadata.name}`)).to.deep.equal(['added listed', 'added listed-2', 'added watched', 'modified watched', 'deleted listed']);
+      expect(seen.map((e) => `${e.type} ${e.object.metadata.name}`)).to.deep.equal([
+        'added listed',
+        'added listed-2',
+        'added watched',
+        'modified watched',
+        'deleted listed',
+      ]);
       for (const { object } of seen) {
         expect(object.projected, object.metadata.name).to.equal(true);
         expect(object.metadata, object.metadata.name).not.to.have.property('managedFields');
       }
-      expect(informer.byIndex('byProjection', 'true').map((o) => o.metadata.name).sort()).to.deep.equal(['listed-2', 'watched']);
+      expect(
+        informer
+          .byIndex('byProjection', 'true')
+          .map((o) => o.metadata.name)
+          .sort(),
+      ).to.deep.equal(['listed-2', 'watched']);
       expect(informer.get(ns, 'watched')?.metadata).not.to.have.property('managedFields');
     } finally {
       informer.stop();

@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1ClusterRole, type V1Role } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+  type V1ClusterRole,
+  type V1Role,
+} from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { controlPlane } from '../support/control-plane-hooks.js';
@@ -7,9 +13,11 @@ import { remediationRequest } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
-const manifest = async <T>(file: string): Promise<T> => parse(await readFile(new URL(`../../config/rbac/${file}`, import.meta.url), 'utf8')) as T;
+const manifest = async <T>(file: string): Promise<T> =>
+  parse(await readFile(new URL(`../../config/rbac/${file}`, import.meta.url), 'utf8')) as T;
 const byName = (name: string) => (items: Obj[]) => items.find((o) => o.metadata.name === name);
-const inPhase = (name: string, phase: string) => (items: Obj[]) => ((byName(name)(items)?.status as { phase?: string })?.phase === phase ? true : undefined);
+const inPhase = (name: string, phase: string) => (items: Obj[]) =>
+  (byName(name)(items)?.status as { phase?: string })?.phase === phase ? true : undefined;
 
 describe('the RBAC of config/rbac', function () {
   this.timeout(90_000);
@@ -25,7 +33,9 @@ describe('the RBAC of config/rbac', function () {
   after(async function () {
     await orchestrator?.stop();
     const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.deleteClusterRoleBinding({ name: `remediation-orchestrator-${suffix}` }).catch(() => undefined);
+    await rbac
+      .deleteClusterRoleBinding({ name: `remediation-orchestrator-${suffix}` })
+      .catch(() => undefined);
     await rbac.deleteClusterRole({ name: `remediation-orchestrator-${suffix}` }).catch(() => undefined);
     await deleteNamespace(admin, ns);
   });
@@ -36,11 +46,30 @@ describe('the RBAC of config/rbac', function () {
     const clusterRole = await manifest<V1ClusterRole>('role.yaml');
     const leaseRole = await manifest<V1Role>('leader-election-role.yaml');
     const name = `remediation-orchestrator-${suffix}`;
-    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'orchestrator' } } });
+    await core.createNamespacedServiceAccount({
+      namespace: ns,
+      body: { metadata: { name: 'orchestrator' } },
+    });
     await rbac.createClusterRole({ body: { ...clusterRole, metadata: { name } } });
-    await rbac.createClusterRoleBinding({ body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [{ kind: 'ServiceAccount', name: 'orchestrator', namespace: ns }] } });
-    await rbac.createNamespacedRole({ namespace: ns, body: { ...leaseRole, metadata: { name: leaseRole.metadata!.name, namespace: ns } } });
-    await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'leader-election' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseRole.metadata!.name! }, subjects: [{ kind: 'ServiceAccount', name: 'orchestrator', namespace: ns }] } });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ kind: 'ServiceAccount', name: 'orchestrator', namespace: ns }],
+      },
+    });
+    await rbac.createNamespacedRole({
+      namespace: ns,
+      body: { ...leaseRole, metadata: { name: leaseRole.metadata!.name, namespace: ns } },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: ns,
+      body: {
+        metadata: { name: 'leader-election' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseRole.metadata!.name! },
+        subjects: [{ kind: 'ServiceAccount', name: 'orchestrator', namespace: ns }],
+      },
+    });
     const asOrchestrator = await kubeConfigAs(admin, ns, 'orchestrator');
     orchestrator = await startOrchestrator(asOrchestrator, [ns], (c) => {
       c.leaderElection.enabled = true;
@@ -49,16 +78,28 @@ describe('the RBAC of config/rbac', function () {
     const k = new Objects(admin);
     await k.create('RemediationRequest', ns, remediationRequest('least-privilege'));
     await k.waitUntil('RemediationRequest', ns, inPhase('least-privilege', 'Processing'));
-    await k.patchStatus('RemediationProcessing', ns, 'least-privilege-processing', { phase: 'Completed', enrichedData: {} });
+    await k.patchStatus('RemediationProcessing', ns, 'least-privilege-processing', {
+      phase: 'Completed',
+      enrichedData: {},
+    });
     await k.waitUntil('AIAnalysis', ns, byName('least-privilege-aianalysis'));
-    await k.patchStatus('AIAnalysis', ns, 'least-privilege-aianalysis', { phase: 'Ready', investigationResult: { recommendations: [{ name: 'a', action: 'x' }] } });
+    await k.patchStatus('AIAnalysis', ns, 'least-privilege-aianalysis', {
+      phase: 'Ready',
+      investigationResult: { recommendations: [{ name: 'a', action: 'x' }] },
+    });
     await k.waitUntil('WorkflowExecution', ns, byName('least-privilege-workflow'));
-    await k.patchStatus('WorkflowExecution', ns, 'least-privilege-workflow', { phase: 'Planned', plan: { steps: [{ name: 'a', action: 'x' }] } });
+    await k.patchStatus('WorkflowExecution', ns, 'least-privilege-workflow', {
+      phase: 'Planned',
+      plan: { steps: [{ name: 'a', action: 'x' }] },
+    });
     await k.waitUntil('KubernetesExecution', ns, byName('least-privilege-step-a'));
     await k.patchStatus('KubernetesExecution', ns, 'least-privilege-step-a', { phase: 'Completed' });
     await k.waitUntil('RemediationRequest', ns, inPhase('least-privilege', 'Completed'));
     await k.waitUntil('NotificationRequest', ns, byName('least-privilege-success'));
     const codes = (await orchestrator.metrics.apiRequests.get()).values.map((v) => String(v.labels.code));
-    expect(codes.filter((c) => c === '401' || c === '403'), 'no call was refused').to.deep.equal([]);
+    expect(
+      codes.filter((c) => c === '401' || c === '403'),
+      'no call was refused',
+    ).to.deep.equal([]);
   });
 });

@@ -1,7 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { KINDS, type ChildKindName } from '../../src/api/index.js';
-import { APPROVER, SCENARIO_ANNOTATION, startSimulator, type ScenarioOverride, type Simulator } from '../../src/sim/index.js';
+import {
+  APPROVER,
+  SCENARIO_ANNOTATION,
+  startSimulator,
+  type ScenarioOverride,
+  type Simulator,
+} from '../../src/sim/index.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, type Obj } from '../support/kube.js';
@@ -19,8 +25,17 @@ const kindSpecs: Record<ChildKindName, (name: string) => Record<string, unknown>
   RemediationProcessing: () => ({}),
   AIAnalysis: () => ({ signalFingerprint: 'fp:1', enrichedData: { owner: 'payments' } }),
   WorkflowExecution: () => ({ recommendations: [] }),
-  KubernetesExecution: (name) => ({ workflowExecutionRef: { name: `${name}-workflow`, namespace: 'x' }, step: { name: 'restart', action: 'restart-pods', timeout: '5m' } }),
-  NotificationRequest: () => ({ type: 'escalation', priority: 'high', channels: ['slack'], title: 'Remediation failed', message: 'm' }),
+  KubernetesExecution: (name) => ({
+    workflowExecutionRef: { name: `${name}-workflow`, namespace: 'x' },
+    step: { name: 'restart', action: 'restart-pods', timeout: '5m' },
+  }),
+  NotificationRequest: () => ({
+    type: 'escalation',
+    priority: 'high',
+    channels: ['slack'],
+    title: 'Remediation failed',
+    message: 'm',
+  }),
 };
 
 describe('the simulated child controllers', function () {
@@ -31,11 +46,28 @@ describe('the simulated child controllers', function () {
   const warnings: string[] = [];
 
   /** Creates a child by hand as the orchestrator would, with an optional scenario annotation. */
-  async function createChild(kind: ChildKindName, name: string, options: { scenario?: ScenarioOverride | string; spec?: Record<string, unknown>; namespace?: string } = {}): Promise<Obj> {
+  async function createChild(
+    kind: ChildKindName,
+    name: string,
+    options: {
+      scenario?: ScenarioOverride | string;
+      spec?: Record<string, unknown>;
+      namespace?: string;
+    } = {},
+  ): Promise<Obj> {
     const namespace = options.namespace ?? ns;
-    const annotations = options.scenario === undefined ? {} : { [SCENARIO_ANNOTATION]: typeof options.scenario === 'string' ? options.scenario : JSON.stringify(options.scenario) };
+    const annotations =
+      options.scenario === undefined
+        ? {}
+        : {
+            [SCENARIO_ANNOTATION]:
+              typeof options.scenario === 'string' ? options.scenario : JSON.stringify(options.scenario),
+          };
     return objects.create(kind, namespace, {
-      metadata: { name, labels: { 'kubernaut.ai/remediation-request': 'rr', 'kubernaut.ai/component': KINDS[kind].component } },
+      metadata: {
+        name,
+        labels: { 'kubernaut.ai/remediation-request': 'rr', 'kubernaut.ai/component': KINDS[kind].component },
+      },
       spec: {
         remediationRequestRef: { name: 'rr', namespace, uid: '00000000-0000-0000-0000-000000000001' },
         targetingData: targetingData({ annotations }),
@@ -45,8 +77,20 @@ describe('the simulated child controllers', function () {
     });
   }
 
-  function waitFor(kind: ChildKindName, name: string, predicate: (o: Obj) => boolean, what: string, namespace = ns): Promise<Obj> {
-    return objects.waitUntil(kind, namespace, (items) => items.find((o) => o.metadata.name === name && predicate(o)), 20_000, `${name}: ${what}`);
+  function waitFor(
+    kind: ChildKindName,
+    name: string,
+    predicate: (o: Obj) => boolean,
+    what: string,
+    namespace = ns,
+  ): Promise<Obj> {
+    return objects.waitUntil(
+      kind,
+      namespace,
+      (items) => items.find((o) => o.metadata.name === name && predicate(o)),
+      20_000,
+      `${name}: ${what}`,
+    );
   }
 
   const phase = (p: string) => (o: Obj) => o.status?.phase === p;
@@ -55,7 +99,12 @@ describe('the simulated child controllers', function () {
     kc = controlPlane().kubeConfig;
     objects = new Objects(kc);
     ns = await createNamespace(kc, 'sim');
-    sim = await startSimulator({ kubeConfig: kc, namespaces: [ns], defaultScenario: FAST, warn: (line) => warnings.push(line) });
+    sim = await startSimulator({
+      kubeConfig: kc,
+      namespaces: [ns],
+      defaultScenario: FAST,
+      warn: (line) => warnings.push(line),
+    });
   });
   after(async function () {
     await sim?.stop();
@@ -70,33 +119,71 @@ describe('the simulated child controllers', function () {
   });
 
   it('fails a processing whose scenario annotation says Failed', async function () {
-    await createChild('RemediationProcessing', 'bad-processing', { scenario: { processing: { outcome: 'Failed' } } });
-    const rp = await waitFor('RemediationProcessing', 'bad-processing', (o) => o.status?.phase === 'Failed' || o.status?.phase === 'Completed', 'a final phase');
+    await createChild('RemediationProcessing', 'bad-processing', {
+      scenario: { processing: { outcome: 'Failed' } },
+    });
+    const rp = await waitFor(
+      'RemediationProcessing',
+      'bad-processing',
+      (o) => o.status?.phase === 'Failed' || o.status?.phase === 'Completed',
+      'a final phase',
+    );
     expect(rp.status).to.include({ phase: 'Failed', reason: 'EnrichmentFailed' });
     expect(rp.status?.enrichedData).to.equal(undefined);
   });
 
   it('uses the default scenario for a child with a bad scenario annotation, and says why', async function () {
-    await createChild('RemediationProcessing', 'typo-processing', { scenario: '{"processing":{"outcome":"Broken"}}' });
+    await createChild('RemediationProcessing', 'typo-processing', {
+      scenario: '{"processing":{"outcome":"Broken"}}',
+    });
     await waitFor('RemediationProcessing', 'typo-processing', phase('Completed'), 'Completed');
-    expect(warnings.join('\n')).to.match(/typo-processing: ignoring its scenario annotation.*scenario\.processing\.outcome must be one of/);
+    expect(warnings.join('\n')).to.match(
+      /typo-processing: ignoring its scenario annotation.*scenario\.processing\.outcome must be one of/,
+    );
   });
 
   it('takes an analysis through approval: Approving with approvalContext, then Ready with the approval', async function () {
-    await createChild('AIAnalysis', 'approved-analysis', { scenario: { analysis: { requiresApproval: true, approvalDecision: 'Approved', approvalDelayMs: 100 } } });
-    const approving = await waitFor('AIAnalysis', 'approved-analysis', (o) => o.status?.phase === 'Approving' || o.status?.phase === 'Ready', 'Approving');
+    await createChild('AIAnalysis', 'approved-analysis', {
+      scenario: { analysis: { requiresApproval: true, approvalDecision: 'Approved', approvalDelayMs: 100 } },
+    });
+    const approving = await waitFor(
+      'AIAnalysis',
+      'approved-analysis',
+      (o) => o.status?.phase === 'Approving' || o.status?.phase === 'Ready',
+      'Approving',
+    );
     expect(approving.status?.requiresApproval).to.equal(true);
-    expect(approving.status?.approvalContext).to.have.keys('reason', 'confidence', 'summary', 'recommendedActions');
+    expect(approving.status?.approvalContext).to.have.keys(
+      'reason',
+      'confidence',
+      'summary',
+      'recommendedActions',
+    );
     const ready = await waitFor('AIAnalysis', 'approved-analysis', phase('Ready'), 'Ready');
-    expect(ready.status?.approval).to.include({ decision: 'Approved', decidedBy: APPROVER, method: 'simulated' });
-    expect(Number.isNaN(Date.parse((ready.status?.approval as { decidedAt: string }).decidedAt))).to.equal(false);
-    const result = ready.status?.investigationResult as { recommendations: { name: string; dependsOn: string[] }[] };
+    expect(ready.status?.approval).to.include({
+      decision: 'Approved',
+      decidedBy: APPROVER,
+      method: 'simulated',
+    });
+    expect(Number.isNaN(Date.parse((ready.status?.approval as { decidedAt: string }).decidedAt))).to.equal(
+      false,
+    );
+    const result = ready.status?.investigationResult as {
+      recommendations: { name: string; dependsOn: string[] }[];
+    };
     expect(result.recommendations.map((r) => r.name)).to.deep.equal(['scale-up', 'restart-pods', 'verify']);
   });
 
   it('rejects an analysis whose approver rejects', async function () {
-    await createChild('AIAnalysis', 'rejected-analysis', { scenario: { analysis: { requiresApproval: true, approvalDecision: 'Rejected', approvalDelayMs: 0 } } });
-    const aia = await waitFor('AIAnalysis', 'rejected-analysis', (o) => o.status?.phase === 'Rejected' || o.status?.phase === 'Ready', 'a decision');
+    await createChild('AIAnalysis', 'rejected-analysis', {
+      scenario: { analysis: { requiresApproval: true, approvalDecision: 'Rejected', approvalDelayMs: 0 } },
+    });
+    const aia = await waitFor(
+      'AIAnalysis',
+      'rejected-analysis',
+      (o) => o.status?.phase === 'Rejected' || o.status?.phase === 'Ready',
+      'a decision',
+    );
     expect(aia.status?.phase).to.equal('Rejected');
     expect(aia.status?.approval).to.include({ decision: 'Rejected' });
   });
@@ -110,7 +197,13 @@ describe('the simulated child controllers', function () {
     await createChild('WorkflowExecution', 'empty-workflow', { spec: { recommendations: [] } });
     const we = await waitFor('WorkflowExecution', 'two-steps-workflow', phase('Planned'), 'Planned');
     expect((we.status?.plan as { steps: unknown[] }).steps).to.deep.equal([
-      { name: 'scale-up', action: 'scale-deployment', parameters: { replicas: 4 }, dependsOn: [], timeout: '5m' },
+      {
+        name: 'scale-up',
+        action: 'scale-deployment',
+        parameters: { replicas: 4 },
+        dependsOn: [],
+        timeout: '5m',
+      },
       { name: 'verify', action: 'verify-health', dependsOn: ['scale-up'], timeout: '5m' },
     ]);
     const empty = await waitFor('WorkflowExecution', 'empty-workflow', phase('Planned'), 'Planned');
@@ -119,11 +212,20 @@ describe('the simulated child controllers', function () {
 
   it('completes an execution step, and fails one named in failSteps', async function () {
     await createChild('KubernetesExecution', 'ok-step');
-    await createChild('KubernetesExecution', 'bad-step', { scenario: { execution: { failSteps: ['restart'] } } });
+    await createChild('KubernetesExecution', 'bad-step', {
+      scenario: { execution: { failSteps: ['restart'] } },
+    });
     const ok = await waitFor('KubernetesExecution', 'ok-step', phase('Completed'), 'Completed');
     expect(ok.status?.output).to.deep.equal({ simulated: true, action: 'restart-pods', step: 'restart' });
-    expect(Date.parse(ok.status?.startTime as string)).to.be.at.most(Date.parse(ok.status?.completionTime as string));
-    const bad = await waitFor('KubernetesExecution', 'bad-step', (o) => o.status?.phase === 'Failed' || o.status?.phase === 'Completed', 'a final phase');
+    expect(Date.parse(ok.status?.startTime as string)).to.be.at.most(
+      Date.parse(ok.status?.completionTime as string),
+    );
+    const bad = await waitFor(
+      'KubernetesExecution',
+      'bad-step',
+      (o) => o.status?.phase === 'Failed' || o.status?.phase === 'Completed',
+      'a final phase',
+    );
     expect(bad.status).to.include({ phase: 'Failed', reason: 'StepFailed' });
   });
 
@@ -141,15 +243,24 @@ describe('the simulated child controllers', function () {
     await waitFor('RemediationProcessing', 'cancelled-processing', phase('Enriching'), 'Enriching');
     const current = await objects.get('RemediationProcessing', ns, 'cancelled-processing');
     await objects.api.patchNamespacedCustomObject({
-      group: KINDS.RemediationProcessing.group, version: 'v1alpha1', plural: KINDS.RemediationProcessing.plural, namespace: ns, name: 'cancelled-processing',
+      group: KINDS.RemediationProcessing.group,
+      version: 'v1alpha1',
+      plural: KINDS.RemediationProcessing.plural,
+      namespace: ns,
+      name: 'cancelled-processing',
       body: [{ op: 'add', path: '/spec/cancelRequested', value: true }],
     });
     await createChild('RemediationProcessing', 'sentinel-processing', { scenario: slow });
-    await createChild('RemediationProcessing', 'born-cancelled-processing', { scenario: { processing: { delayMs: 0 } }, spec: { cancelRequested: true } });
+    await createChild('RemediationProcessing', 'born-cancelled-processing', {
+      scenario: { processing: { delayMs: 0 } },
+      spec: { cancelRequested: true },
+    });
     await waitFor('RemediationProcessing', 'sentinel-processing', phase('Completed'), 'Completed');
     const cancelled = await objects.get('RemediationProcessing', ns, 'cancelled-processing');
     expect(cancelled.status).to.deep.equal(current.status);
-    expect((await objects.get('RemediationProcessing', ns, 'born-cancelled-processing')).status).to.equal(undefined);
+    expect((await objects.get('RemediationProcessing', ns, 'born-cancelled-processing')).status).to.equal(
+      undefined,
+    );
   });
 
   it('resumes an intermediate phase and leaves a final phase alone after a restart', async function () {
@@ -159,7 +270,10 @@ describe('the simulated child controllers', function () {
       await createChild('RemediationProcessing', 'resumed-processing', { namespace: other });
       await createChild('RemediationProcessing', 'finished-processing', { namespace: other });
       await objects.patchStatus('RemediationProcessing', other, 'resumed-processing', { phase: 'Enriching' });
-      const finished = await objects.patchStatus('RemediationProcessing', other, 'finished-processing', { phase: 'Failed', reason: 'ByHand' });
+      const finished = await objects.patchStatus('RemediationProcessing', other, 'finished-processing', {
+        phase: 'Failed',
+        reason: 'ByHand',
+      });
       second = await startSimulator({ kubeConfig: kc, namespaces: [other], defaultScenario: FAST });
       await waitFor('RemediationProcessing', 'resumed-processing', phase('Completed'), 'Completed', other);
       const untouched = await objects.get('RemediationProcessing', other, 'finished-processing');

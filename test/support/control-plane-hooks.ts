@@ -4,7 +4,10 @@ import { startControlPlane, type ControlPlane } from '../../src/testing/index.js
 let plane: ControlPlane | undefined;
 
 export function controlPlane(): ControlPlane {
-  if (!plane) throw new Error('the control plane is not started: run integration tests through test/integration/.mocharc.json');
+  if (!plane)
+    throw new Error(
+      'the control plane is not started: run integration tests through test/integration/.mocharc.json',
+    );
   return plane;
 }
 

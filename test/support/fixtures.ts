@@ -14,7 +14,10 @@ export function targetingData(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-export function remediationRequest(name: string, spec: Record<string, unknown> = {}): Omit<Obj, 'apiVersion' | 'kind'> {
+export function remediationRequest(
+  name: string,
+  spec: Record<string, unknown> = {},
+): Omit<Obj, 'apiVersion' | 'kind'> {
   return { metadata: { name }, spec: { targetingData: targetingData(), ...spec } };
 }
 
@@ -23,5 +26,12 @@ export function parentRef(rr: Obj): { name: string; namespace: string; uid: stri
 }
 
 export function ownerReference(rr: Obj): Record<string, unknown> {
-  return { apiVersion: rr.apiVersion, kind: rr.kind, name: rr.metadata.name, uid: rr.metadata.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: rr.apiVersion,
+    kind: rr.kind,
+    name: rr.metadata.name,
+    uid: rr.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }

@@ -2,11 +2,17 @@
 import type { Obj } from './kube.js';
 
 import { TERMINAL_PHASES } from '../../src/api/index.js';
-export const phaseOf = (o: Obj | undefined): string | undefined => (o?.status as { phase?: string } | undefined)?.phase;
-export const isFinished = (o: Obj | undefined): boolean => (TERMINAL_PHASES as readonly string[]).includes(phaseOf(o) ?? '');
+export const phaseOf = (o: Obj | undefined): string | undefined =>
+  (o?.status as { phase?: string } | undefined)?.phase;
+export const isFinished = (o: Obj | undefined): boolean =>
+  (TERMINAL_PHASES as readonly string[]).includes(phaseOf(o) ?? '');
 
 /** Runs `fn` over `items`, `size` at a time. */
-export async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 

@@ -9,7 +9,14 @@ export const T0 = Date.parse('2026-11-26T10:00:00Z');
 export const MINUTE = 60_000;
 
 export const testSettings: Settings = {
-  timeouts: { global: 3_600_000, processing: 900_000, analyzing: 900_000, awaitingApproval: 900_000, workflowPlanning: 900_000, executing: 1_800_000 },
+  timeouts: {
+    global: 3_600_000,
+    processing: 900_000,
+    analyzing: 900_000,
+    awaitingApproval: 900_000,
+    workflowPlanning: 900_000,
+    executing: 1_800_000,
+  },
   retentionMs: 86_400_000,
   channels: ['slack'],
   historyLimit: 50,
@@ -21,7 +28,15 @@ export function request(name = 'rr1', spec: Partial<RemediationRequest['spec']> 
     apiVersion: 'remediation.kubernaut.ai/v1alpha1',
     kind: 'RemediationRequest',
     metadata: { name, namespace: 'ns' },
-    spec: { targetingData: { signalFingerprint: 'fp-1', alertName: 'HighMemory', environment: 'production', severity: 'critical' }, ...spec },
+    spec: {
+      targetingData: {
+        signalFingerprint: 'fp-1',
+        alertName: 'HighMemory',
+        environment: 'production',
+        severity: 'critical',
+      },
+      ...spec,
+    },
   };
 }
 
@@ -30,12 +45,34 @@ export interface StepSpec {
   name: string;
   dependsOn?: string[];
 }
-export const planned = (steps: StepSpec[]) => ({ phase: 'Planned', plan: { steps: steps.map((s) => ({ action: 'restart', dependsOn: [], ...s })) } });
-export const approvalContext = { reason: 'risky', confidence: 0.7, summary: 'restart pods', recommendedActions: ['restart'] };
+export const planned = (steps: StepSpec[]) => ({
+  phase: 'Planned',
+  plan: { steps: steps.map((s) => ({ action: 'restart', dependsOn: [], ...s })) },
+});
+export const approvalContext = {
+  reason: 'risky',
+  confidence: 0.7,
+  summary: 'restart pods',
+  recommendedActions: ['restart'],
+};
 export const approving = { phase: 'Approving', requiresApproval: true, approvalContext };
-export const approved = { decision: 'Approved', decidedBy: 'alice@example.com', method: 'slack', justification: 'ok', decidedAt: '2026-11-26T10:05:00Z' };
-export const investigation = { rootCause: 'leak', confidence: 0.9, recommendations: [{ name: 'a', action: 'restart' }] };
-export const ready = (extra: Record<string, unknown> = {}) => ({ phase: 'Ready', investigationResult: investigation, ...extra });
+export const approved = {
+  decision: 'Approved',
+  decidedBy: 'alice@example.com',
+  method: 'slack',
+  justification: 'ok',
+  decidedAt: '2026-11-26T10:05:00Z',
+};
+export const investigation = {
+  rootCause: 'leak',
+  confidence: 0.9,
+  recommendations: [{ name: 'a', action: 'restart' }],
+};
+export const ready = (extra: Record<string, unknown> = {}) => ({
+  phase: 'Ready',
+  investigationResult: investigation,
+  ...extra,
+});
 
 /** The active phases a test can drive a fresh request into, in order. */
 export type Reachable = 'Processing' | 'Analyzing' | 'AwaitingApproval' | 'WorkflowPlanning' | 'Executing';
@@ -43,12 +80,21 @@ export type Reachable = 'Processing' | 'Analyzing' | 'AwaitingApproval' | 'Workf
 export type Harness = ReturnType<typeof harness>;
 
 /** A machine on `rr` (a new request) or on an existing cluster (a restart), its clock at `now`. */
-export function harness(rr: RemediationRequest | MemoryCluster = request(), settings: Settings = testSettings, now: number = T0) {
+export function harness(
+  rr: RemediationRequest | MemoryCluster = request(),
+  settings: Settings = testSettings,
+  now: number = T0,
+) {
   const cluster = rr instanceof MemoryCluster ? rr : new MemoryCluster(rr);
   const clock = new SimulatedClock();
   clock.set(now);
-  const machine = remediationMachine.provide({ actors: { applyEffects: fromPromise(({ input }) => cluster.apply(input)) } });
-  const actor = createActor(machine, { input: { observed: cluster.snapshot(), settings, now: clock.now() }, clock });
+  const machine = remediationMachine.provide({
+    actors: { applyEffects: fromPromise(({ input }) => cluster.apply(input)) },
+  });
+  const actor = createActor(machine, {
+    input: { observed: cluster.snapshot(), settings, now: clock.now() },
+    clock,
+  });
   const name = cluster.rr.metadata?.name ?? '';
   const h = {
     cluster,
@@ -94,20 +140,37 @@ export function harness(rr: RemediationRequest | MemoryCluster = request(), sett
     },
     /** Sets the annotation remediation.kubernaut.ai/cancel: "true". */
     async cancel(): Promise<void> {
-      await h.patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, annotations: { ...rr.metadata?.annotations, [CANCEL_ANNOTATION]: 'true' } } }));
+      await h.patchRequest((rr) => ({
+        ...rr,
+        metadata: {
+          ...rr.metadata,
+          annotations: { ...rr.metadata?.annotations, [CANCEL_ANNOTATION]: 'true' },
+        },
+      }));
     },
     /** `kubectl delete`: the API server sets deletionTimestamp while the finalizer holds it. */
     async markDeleted(): Promise<void> {
-      await h.patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, deletionTimestamp: new Date(clock.now()) } }));
+      await h.patchRequest((rr) => ({
+        ...rr,
+        metadata: { ...rr.metadata, deletionTimestamp: new Date(clock.now()) },
+      }));
     },
     /** Drives a fresh request into `target` with the children answering at once (plan: `steps`). */
     async reach(target: Reachable, steps: StepSpec[] = [{ name: 'a' }]): Promise<void> {
-      const order: Reachable[] = ['Processing', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning', 'Executing'];
+      const order: Reachable[] = [
+        'Processing',
+        'Analyzing',
+        'AwaitingApproval',
+        'WorkflowPlanning',
+        'Executing',
+      ];
       const want = (p: Reachable) => order.indexOf(target) >= order.indexOf(p);
       await h.settle();
       await h.observe();
-      if (want('Analyzing')) await h.childStatus(h.child('processing'), { phase: 'Completed', enrichedData: { replicas: 3 } });
-      if (want('AwaitingApproval') && target === 'AwaitingApproval') await h.childStatus(h.child('aianalysis'), approving);
+      if (want('Analyzing'))
+        await h.childStatus(h.child('processing'), { phase: 'Completed', enrichedData: { replicas: 3 } });
+      if (want('AwaitingApproval') && target === 'AwaitingApproval')
+        await h.childStatus(h.child('aianalysis'), approving);
       if (want('WorkflowPlanning')) await h.childStatus(h.child('aianalysis'), ready());
       if (want('Executing')) await h.childStatus(h.child('workflow'), planned(steps));
       if (h.phase() !== target) throw new Error(`reach(${target}) ended in ${h.phase()}`);

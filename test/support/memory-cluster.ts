@@ -4,9 +4,14 @@ import type { ChildKindName, RemediationRequest } from '../../src/api/index.js';
 import type { EffectBatch, EffectResult, KubeEvent } from '../../src/actors/effects.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
 
-type Any = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string }; spec: Record<string, unknown>; status?: Record<string, unknown> };
+type Any = Record<string, unknown> & {
+  metadata: Record<string, unknown> & { name: string };
+  spec: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
 
-const ownerUid = (o: Any): string | undefined => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
+const ownerUid = (o: Any): string | undefined =>
+  (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
 
 export class MemoryCluster {
   rv = 1;
@@ -21,7 +26,16 @@ export class MemoryCluster {
   failNext = 0;
 
   constructor(rr: RemediationRequest) {
-    this.rr = { ...rr, metadata: { uid: 'rr-uid', namespace: 'ns', resourceVersion: String(this.rv++), generation: 1, ...rr.metadata } };
+    this.rr = {
+      ...rr,
+      metadata: {
+        uid: 'rr-uid',
+        namespace: 'ns',
+        resourceVersion: String(this.rv++),
+        generation: 1,
+        ...rr.metadata,
+      },
+    };
   }
 
   /** The same objects, as a restarted orchestrator would find them (writes and events not copied). */
@@ -45,7 +59,10 @@ export class MemoryCluster {
     }
     const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
     const setFinalizer = (present: boolean): void => {
-      this.rr = this.bump({ ...this.rr, metadata: { ...this.rr.metadata, finalizers: present ? ['remediation.kubernaut.ai/finalizer'] : [] } });
+      this.rr = this.bump({
+        ...this.rr,
+        metadata: { ...this.rr.metadata, finalizers: present ? ['remediation.kubernaut.ai/finalizer'] : [] },
+      });
       this.writes.push(present ? 'addFinalizer' : 'removeFinalizer');
       result.objects.push(this.rr);
     };
@@ -56,14 +73,20 @@ export class MemoryCluster {
       if (existing) {
         const owner = ownerUid(existing.object);
         if (owner !== undefined && owner !== batch.request.uid) {
-          result.terminal ??= { reason: 'ChildConflict', message: `${c.kind} ${c.name} already exists and belongs to ${owner}` };
+          result.terminal ??= {
+            reason: 'ChildConflict',
+            message: `${c.kind} ${c.name} already exists and belongs to ${owner}`,
+          };
           result.abandoned = [...(result.abandoned ?? []), c.name];
         } else {
           result.objects.push(existing.object as unknown as ChildObject);
         }
         continue;
       }
-      const object = this.bump({ ...(c.body as unknown as Any), metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${c.name}` } }) as Any;
+      const object = this.bump({
+        ...(c.body as unknown as Any),
+        metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${c.name}` },
+      }) as Any;
       this.children.set(c.name, { kind: c.kind, object });
       result.objects.push(object as unknown as ChildObject);
     }
@@ -82,7 +105,10 @@ export class MemoryCluster {
     }
     if (batch.status) {
       // The API server answers with its own copy of what it stored (parsed JSON), never our object.
-      this.rr = this.bump({ ...this.rr, status: JSON.parse(JSON.stringify(batch.status.status)) as typeof batch.status.status });
+      this.rr = this.bump({
+        ...this.rr,
+        status: JSON.parse(JSON.stringify(batch.status.status)) as typeof batch.status.status,
+      });
       this.writes.push(`status ${batch.status.status.phase}`);
       result.objects.push(this.rr);
       result.writtenStatus = batch.status.status;
@@ -129,15 +155,20 @@ export class MemoryCluster {
   }
 
   snapshot(): Observed {
-    const visible = (kind: ChildKindName) => this.ofKind(kind).filter((o) => !this.hidden.has(o.metadata.name));
+    const visible = (kind: ChildKindName) =>
+      this.ofKind(kind).filter((o) => !this.hidden.has(o.metadata.name));
     const one = (kind: ChildKindName) => visible(kind)[0] as never;
     return {
       rr: this.rr,
       processing: one('RemediationProcessing'),
       analysis: one('AIAnalysis'),
       workflow: one('WorkflowExecution'),
-      executions: Object.fromEntries(visible('KubernetesExecution').map((ke) => [(ke.spec.step as { name: string }).name, ke as never])),
-      notifications: Object.fromEntries(visible('NotificationRequest').map((nr) => [nr.spec.type as string, nr as never])),
+      executions: Object.fromEntries(
+        visible('KubernetesExecution').map((ke) => [(ke.spec.step as { name: string }).name, ke as never]),
+      ),
+      notifications: Object.fromEntries(
+        visible('NotificationRequest').map((nr) => [nr.spec.type as string, nr as never]),
+      ),
     };
   }
 }

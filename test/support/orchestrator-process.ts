@@ -11,8 +11,25 @@ export interface OrchestratorProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startOrchestratorProcess(kubeconfigPath: string, namespaces: string[], env: Record<string, string> = {}, args: string[] = []): OrchestratorProcess {
-  return startNodeProcess(['--import', 'tsx', 'src/main.ts', `--kubeconfig=${kubeconfigPath}`, `--namespaces=${namespaces.join(',')}`, '--metrics-bind-address=127.0.0.1:0', '--log-level=warn', ...args], env);
+export function startOrchestratorProcess(
+  kubeconfigPath: string,
+  namespaces: string[],
+  env: Record<string, string> = {},
+  args: string[] = [],
+): OrchestratorProcess {
+  return startNodeProcess(
+    [
+      '--import',
+      'tsx',
+      'src/main.ts',
+      `--kubeconfig=${kubeconfigPath}`,
+      `--namespaces=${namespaces.join(',')}`,
+      '--metrics-bind-address=127.0.0.1:0',
+      '--log-level=warn',
+      ...args,
+    ],
+    env,
+  );
 }
 
 /** Runs `node <nodeArgs>` from the repository root with `env` added, keeping its output; killed when the tests exit. */
@@ -25,7 +42,9 @@ export function startNodeProcess(nodeArgs: string[], env: Record<string, string>
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const stopOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', stopOnExit);
   return {

@@ -10,7 +10,11 @@ export interface RunningOrchestrator extends Orchestrator {
   config: Config;
 }
 
-export async function startOrchestrator(kubeConfig: KubeConfig, namespaces: string[], adjust: (c: Config) => void = () => {}): Promise<RunningOrchestrator> {
+export async function startOrchestrator(
+  kubeConfig: KubeConfig,
+  namespaces: string[],
+  adjust: (c: Config) => void = () => {},
+): Promise<RunningOrchestrator> {
   const config = defaultConfig();
   config.kube.namespaces = namespaces;
   config.api.backoff = { initialMs: 50, maxMs: 2000, jitter: 0.5 };

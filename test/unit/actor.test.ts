@@ -26,7 +26,12 @@ function runtime(options: RuntimeOptions = {}) {
     warnings: [] as string[],
     refs: [] as string[],
   };
-  const log: ActorLog = { debug: () => {}, info: () => {}, warn: (_o, msg) => calls.warnings.push(msg), error: () => {} };
+  const log: ActorLog = {
+    debug: () => {},
+    info: () => {},
+    warn: (_o, msg) => calls.warnings.push(msg),
+    error: () => {},
+  };
   const host: ActorHost = {
     settings: testSettings,
     clock,
@@ -40,13 +45,18 @@ function runtime(options: RuntimeOptions = {}) {
     logFor: () => log,
     observer: {
       mailbox: (d) => calls.mailbox.push(d),
-      transition: (from, to, seconds, reason) => calls.transitions.push(`${from ?? 'new'}->${to} ${seconds ?? '-'}s ${reason ?? ''}`.trim()),
+      transition: (from, to, seconds, reason) =>
+        calls.transitions.push(`${from ?? 'new'}->${to} ${seconds ?? '-'}s ${reason ?? ''}`.trim()),
     },
     onSettled: (uid) => calls.settled.push(uid),
     onReleased: (uid) => calls.released.push(uid),
     onCrashed: (_uid, err) => calls.crashed.push(err),
   };
-  const actor = new RemediationActor(host, { namespace: 'ns', name: 'rr1', uid: 'rr-uid' }, cluster.snapshot());
+  const actor = new RemediationActor(
+    host,
+    { namespace: 'ns', name: 'rr1', uid: 'rr-uid' },
+    cluster.snapshot(),
+  );
   const r = {
     cluster,
     clock,
@@ -103,7 +113,8 @@ describe('the actor runtime (RemediationActor)', function () {
 
   it('does not keep the view it started from once the machine has its first context', async function () {
     const r = runtime();
-    const options = (r.actor as unknown as { actor: { options: { input: { observed?: unknown } } } }).actor.options;
+    const options = (r.actor as unknown as { actor: { options: { input: { observed?: unknown } } } }).actor
+      .options;
     expect(options.input.observed).to.equal(undefined);
     await r.started();
     expect(r.actor.context.observed.rr.metadata?.name).to.equal('rr1');
@@ -126,7 +137,12 @@ describe('the actor runtime (RemediationActor)', function () {
     await r.started();
     r.clock.increment(90_000);
     await r.childStatus('rr1-processing', { phase: 'Completed' });
-    expect(r.calls.transitions).to.deep.equal(['new->Pending -s', 'Pending->Initializing 0s', 'Initializing->Processing 0s', 'Processing->Analyzing 90s']);
+    expect(r.calls.transitions).to.deep.equal([
+      'new->Pending -s',
+      'Pending->Initializing 0s',
+      'Initializing->Processing 0s',
+      'Processing->Analyzing 90s',
+    ]);
   });
 
   it('fires a tick from the deadline timer exactly at the deadline, without any notify()', async function () {
@@ -134,7 +150,11 @@ describe('the actor runtime (RemediationActor)', function () {
     await r.started();
     const views = r.calls.views;
     await r.timesOutIn(15 * MINUTE);
-    expect(r.cluster.rr.status).to.include({ phase: 'TimedOut', reason: 'PhaseTimeout', timeoutPhase: 'Processing' });
+    expect(r.cluster.rr.status).to.include({
+      phase: 'TimedOut',
+      reason: 'PhaseTimeout',
+      timeoutPhase: 'Processing',
+    });
     expect(r.calls.views).to.equal(views);
   });
 
@@ -153,7 +173,11 @@ describe('the actor runtime (RemediationActor)', function () {
     r.cluster.patchRequest((rr) => ({ ...rr, spec: { ...rr.spec, timeouts: { processing: '20m' } } }));
     await r.notify();
     await r.timesOutIn(20 * MINUTE);
-    expect(r.cluster.rr.status).to.include({ phase: 'TimedOut', timeoutPhase: 'Processing', message: 'Phase Processing exceeded its timeout of 20m.' });
+    expect(r.cluster.rr.status).to.include({
+      phase: 'TimedOut',
+      timeoutPhase: 'Processing',
+      message: 'Phase Processing exceeded its timeout of 20m.',
+    });
   });
 
   it('wakes by itself to write step progress that waited for the progress interval', async function () {
@@ -199,7 +223,10 @@ describe('the actor runtime (RemediationActor)', function () {
   it('calls onReleased after the finalizer is removed, and stops', async function () {
     const r = runtime();
     await r.started();
-    r.cluster.patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, deletionTimestamp: new Date(T0) } }));
+    r.cluster.patchRequest((rr) => ({
+      ...rr,
+      metadata: { ...rr.metadata, deletionTimestamp: new Date(T0) },
+    }));
     await r.notify();
     expect(r.cluster.rr.metadata?.finalizers).to.deep.equal([]);
     expect(r.calls.released).to.deep.equal(['rr-uid']);
@@ -233,7 +260,9 @@ describe('the actor runtime (RemediationActor)', function () {
 
   it('calls onCrashed when the machine throws, and ignores notify() afterwards', async function () {
     let broken = false;
-    const r = runtime({ view: (c) => (broken ? ({ ...c.snapshot(), executions: null } as unknown as Observed) : c.snapshot()) });
+    const r = runtime({
+      view: (c) => (broken ? ({ ...c.snapshot(), executions: null } as unknown as Observed) : c.snapshot()),
+    });
     await r.started();
     broken = true;
     await r.notify();
@@ -273,4 +302,3 @@ describe('the actor runtime (RemediationActor)', function () {
     expect(r.cluster.rr.status).to.include({ phase: 'TimedOut', timeoutPhase: 'Executing' });
   });
 });
-

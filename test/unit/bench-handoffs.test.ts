@@ -1,7 +1,17 @@
 import { expect } from 'chai';
 import { causes, handoffs, type ChildTiming, type RequestTiming } from '../../benchmarks/lib/observer.js';
 
-const child = (kind: ChildTiming['kind'], addedAt: number, doneAt: number | undefined, follows: ChildTiming['follows']): ChildTiming => ({ kind, addedAt, ...(doneAt === undefined ? {} : { doneAt }), ...(follows === undefined ? {} : { follows }) });
+const child = (
+  kind: ChildTiming['kind'],
+  addedAt: number,
+  doneAt: number | undefined,
+  follows: ChildTiming['follows'],
+): ChildTiming => ({
+  kind,
+  addedAt,
+  ...(doneAt === undefined ? {} : { doneAt }),
+  ...(follows === undefined ? {} : { follows }),
+});
 
 function request(children: Record<string, ChildTiming>): RequestTiming {
   return { children: new Map(Object.entries(children)) };
@@ -12,10 +22,16 @@ describe('benchmark hand-offs', function () {
     expect(causes('RemediationProcessing', 'r', {})).to.equal(undefined);
     expect(causes('AIAnalysis', 'r', {})).to.deep.equal(['r-processing']);
     expect(causes('WorkflowExecution', 'r', {})).to.deep.equal(['r-aianalysis']);
-    expect(causes('KubernetesExecution', 'r', { spec: { step: { name: 'a' } } })).to.deep.equal(['r-workflow']);
-    expect(causes('KubernetesExecution', 'r', { spec: { step: { name: 'c', dependsOn: ['a', 'b'] } } })).to.deep.equal(['r-step-a', 'r-step-b']);
+    expect(causes('KubernetesExecution', 'r', { spec: { step: { name: 'a' } } })).to.deep.equal([
+      'r-workflow',
+    ]);
+    expect(
+      causes('KubernetesExecution', 'r', { spec: { step: { name: 'c', dependsOn: ['a', 'b'] } } }),
+    ).to.deep.equal(['r-step-a', 'r-step-b']);
     expect(causes('NotificationRequest', 'r', { spec: { type: 'success' } })).to.equal('steps');
-    expect(causes('NotificationRequest', 'r', { spec: { type: 'approval' } })).to.deep.equal(['r-aianalysis']);
+    expect(causes('NotificationRequest', 'r', { spec: { type: 'approval' } })).to.deep.equal([
+      'r-aianalysis',
+    ]);
     expect(causes('NotificationRequest', 'r', { spec: { type: 'escalation' } })).to.equal(undefined);
   });
 

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { ConfigError, configHelp, configSettings, defaultConfig, helpRequested, loadConfig } from '../../src/config.js';
+import {
+  ConfigError,
+  configHelp,
+  configSettings,
+  defaultConfig,
+  helpRequested,
+  loadConfig,
+} from '../../src/config.js';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -32,8 +39,17 @@ describe('configuration', function () {
       const c = defaultConfig();
       expect(c.kube).to.deep.equal({ namespaces: [] });
       expect(c.notifications.channels).to.deep.equal(['slack']);
-      expect(c.api).to.deep.equal({ qps: 50, burst: 100, maxConcurrent: 32, maxRetries: 6, backoff: { initialMs: 100, maxMs: 30_000, jitter: 0.5 } });
-      expect(c.informer).to.deep.equal({ backoff: { initialMs: 250, maxMs: 30_000, jitter: 0.5 }, pageSize: 500 });
+      expect(c.api).to.deep.equal({
+        qps: 50,
+        burst: 100,
+        maxConcurrent: 32,
+        maxRetries: 6,
+        backoff: { initialMs: 100, maxMs: 30_000, jitter: 0.5 },
+      });
+      expect(c.informer).to.deep.equal({
+        backoff: { initialMs: 250, maxMs: 30_000, jitter: 0.5 },
+        pageSize: 500,
+      });
       expect(c.actors).to.deep.equal({
         restartBackoff: { initialMs: 500, maxMs: 60_000, jitter: 0.5 },
         maxRestarts: 10,
@@ -70,17 +86,25 @@ describe('configuration', function () {
       expect(loadConfig(['--timeout-executing', '1h'], env).timeouts.executing).to.equal(3_600_000);
     });
     it('reads the platform variables KUBECONFIG, POD_NAMESPACE and POD_NAME', function () {
-      const c = loadConfig([], { KUBECONFIG: '/k/config', POD_NAMESPACE: 'kubernaut-system', POD_NAME: 'ro-abc' });
+      const c = loadConfig([], {
+        KUBECONFIG: '/k/config',
+        POD_NAMESPACE: 'kubernaut-system',
+        POD_NAME: 'ro-abc',
+      });
       expect(c.kube.kubeconfig).to.equal('/k/config');
       expect(c.leaderElection.leaseNamespace).to.equal('kubernaut-system');
       expect(c.leaderElection.identity).to.equal('ro-abc');
-      expect(loadConfig(['--leader-election-namespace=ops'], { POD_NAMESPACE: 'x' }).leaderElection.leaseNamespace).to.equal('ops');
+      expect(
+        loadConfig(['--leader-election-namespace=ops'], { POD_NAMESPACE: 'x' }).leaderElection.leaseNamespace,
+      ).to.equal('ops');
     });
     it('treats an empty environment variable as unset', function () {
       expect(loadConfig([], { ORCHESTRATOR_QPS: '' }).api.qps).to.equal(50);
     });
     it('derives the Lease identity from the hostname and pid without POD_NAME', function () {
-      expect(loadConfig([], { HOSTNAME: 'node-1' }, { pid: 42 }).leaderElection.identity).to.equal('node-1_42');
+      expect(loadConfig([], { HOSTNAME: 'node-1' }, { pid: 42 }).leaderElection.identity).to.equal(
+        'node-1_42',
+      );
       expect(loadConfig([], {}, { hostname: 'box', pid: 7 }).leaderElection.identity).to.equal('box_7');
     });
     it('lets the last of repeated flags win', function () {
@@ -115,16 +139,30 @@ describe('configuration', function () {
       expect(c.notifications.channels).to.deep.equal(['slack', 'email']);
       expect(c.server).to.deep.equal({ host: '0.0.0.0', port: 9090 });
       expect(c.log.level).to.equal('debug');
-      expect(c.timeouts).to.include({ global: 7_200_000, processing: 60_000, analyzing: 120_000, awaitingApproval: 180_000, workflowPlanning: 240_000 });
+      expect(c.timeouts).to.include({
+        global: 7_200_000,
+        processing: 60_000,
+        analyzing: 120_000,
+        awaitingApproval: 180_000,
+        workflowPlanning: 240_000,
+      });
       expect(c.retention.afterCompletionMs).to.equal(5_400_000);
     });
     it('reads host:port including IPv6 and port 0', function () {
-      expect(loadConfig(['--metrics-bind-address=127.0.0.1:0'], {}).server).to.deep.equal({ host: '127.0.0.1', port: 0 });
-      expect(loadConfig(['--metrics-bind-address=[::1]:8080'], {}).server).to.deep.equal({ host: '::1', port: 8080 });
+      expect(loadConfig(['--metrics-bind-address=127.0.0.1:0'], {}).server).to.deep.equal({
+        host: '127.0.0.1',
+        port: 0,
+      });
+      expect(loadConfig(['--metrics-bind-address=[::1]:8080'], {}).server).to.deep.equal({
+        host: '::1',
+        port: 8080,
+      });
     });
     it('reads booleans as a bare flag, with =, or from the environment', function () {
       expect(loadConfig(['--leader-elect'], {}).leaderElection.enabled).to.equal(true);
-      expect(loadConfig(['--leader-elect=false'], { ORCHESTRATOR_LEADER_ELECT: 'true' }).leaderElection.enabled).to.equal(false);
+      expect(
+        loadConfig(['--leader-elect=false'], { ORCHESTRATOR_LEADER_ELECT: 'true' }).leaderElection.enabled,
+      ).to.equal(false);
       expect(loadConfig([], { ORCHESTRATOR_LEADER_ELECT: 'true' }).leaderElection.enabled).to.equal(true);
       expect(loadConfig(['--leader-elect', '--qps=5'], {}).api.qps).to.equal(5);
     });
@@ -137,22 +175,112 @@ describe('configuration', function () {
 
   describe('errors name the setting, the value and the fix', function () {
     const cases: [string[], Record<string, string>, string, string, RegExp][] = [
-      [['--qps=fast'], {}, '--qps', 'fast', /^--qps: "fast" is not a positive number; write e\.g\. --qps=50$/],
-      [[], { ORCHESTRATOR_QPS: '0' }, 'ORCHESTRATOR_QPS', '0', /^ORCHESTRATOR_QPS: "0" is not a positive number; write e\.g\. ORCHESTRATOR_QPS=50$/],
-      [['--burst=0'], {}, '--burst', '0', /--burst: "0" is not a whole number >= 1; write e\.g\. --burst=100/],
-      [['--burst=1.5'], {}, '--burst', '1.5', /--burst: "1\.5" is not a whole number >= 1; write e\.g\. --burst=/],
-      [['--max-retries=-1'], {}, '--max-retries', '-1', /"-1" is not a whole number >= 0; write e\.g\. --max-retries=6/],
-      [['--timeout-global=1d'], {}, '--timeout-global', '1d', /--timeout-global: "1d" is not a Go duration .*; write e\.g\. --timeout-global=1h/],
-      [['--timeout-processing=0s'], {}, '--timeout-processing', '0s', /"0s" is not longer than zero; write e\.g\. --timeout-processing=15m/],
-      [[], { ORCHESTRATOR_TIMEOUT_EXECUTING: 'soon' }, 'ORCHESTRATOR_TIMEOUT_EXECUTING', 'soon', /write e\.g\. ORCHESTRATOR_TIMEOUT_EXECUTING=30m/],
-      [['--metrics-bind-address=:70000'], {}, '--metrics-bind-address', ':70000', /port 0-65535; write e\.g\. --metrics-bind-address=0\.0\.0\.0:8080/],
-      [['--metrics-bind-address=8080'], {}, '--metrics-bind-address', '8080', /"8080" is not host:port; write e\.g\./],
-      [['--log-level=loud'], {}, '--log-level', 'loud', /"loud" is not a log level \(trace, debug, info, warn, error, fatal\); write e\.g\. --log-level=debug/],
-      [['--events=some'], {}, '--events', 'some', /"some" is not one of transitions, outcomes, none; write e\.g\. --events=transitions/],
-      [['--leader-elect=maybe'], {}, '--leader-elect', 'maybe', /"maybe" is not true or false; write e\.g\. --leader-elect=true/],
-      [['--namespaces=Team_A'], {}, '--namespaces', 'Team_A', /not a namespace name.*; write e\.g\. --namespaces=team-a,team-b/],
+      [
+        ['--qps=fast'],
+        {},
+        '--qps',
+        'fast',
+        /^--qps: "fast" is not a positive number; write e\.g\. --qps=50$/,
+      ],
+      [
+        [],
+        { ORCHESTRATOR_QPS: '0' },
+        'ORCHESTRATOR_QPS',
+        '0',
+        /^ORCHESTRATOR_QPS: "0" is not a positive number; write e\.g\. ORCHESTRATOR_QPS=50$/,
+      ],
+      [
+        ['--burst=0'],
+        {},
+        '--burst',
+        '0',
+        /--burst: "0" is not a whole number >= 1; write e\.g\. --burst=100/,
+      ],
+      [
+        ['--burst=1.5'],
+        {},
+        '--burst',
+        '1.5',
+        /--burst: "1\.5" is not a whole number >= 1; write e\.g\. --burst=/,
+      ],
+      [
+        ['--max-retries=-1'],
+        {},
+        '--max-retries',
+        '-1',
+        /"-1" is not a whole number >= 0; write e\.g\. --max-retries=6/,
+      ],
+      [
+        ['--timeout-global=1d'],
+        {},
+        '--timeout-global',
+        '1d',
+        /--timeout-global: "1d" is not a Go duration .*; write e\.g\. --timeout-global=1h/,
+      ],
+      [
+        ['--timeout-processing=0s'],
+        {},
+        '--timeout-processing',
+        '0s',
+        /"0s" is not longer than zero; write e\.g\. --timeout-processing=15m/,
+      ],
+      [
+        [],
+        { ORCHESTRATOR_TIMEOUT_EXECUTING: 'soon' },
+        'ORCHESTRATOR_TIMEOUT_EXECUTING',
+        'soon',
+        /write e\.g\. ORCHESTRATOR_TIMEOUT_EXECUTING=30m/,
+      ],
+      [
+        ['--metrics-bind-address=:70000'],
+        {},
+        '--metrics-bind-address',
+        ':70000',
+        /port 0-65535; write e\.g\. --metrics-bind-address=0\.0\.0\.0:8080/,
+      ],
+      [
+        ['--metrics-bind-address=8080'],
+        {},
+        '--metrics-bind-address',
+        '8080',
+        /"8080" is not host:port; write e\.g\./,
+      ],
+      [
+        ['--log-level=loud'],
+        {},
+        '--log-level',
+        'loud',
+        /"loud" is not a log level \(trace, debug, info, warn, error, fatal\); write e\.g\. --log-level=debug/,
+      ],
+      [
+        ['--events=some'],
+        {},
+        '--events',
+        'some',
+        /"some" is not one of transitions, outcomes, none; write e\.g\. --events=transitions/,
+      ],
+      [
+        ['--leader-elect=maybe'],
+        {},
+        '--leader-elect',
+        'maybe',
+        /"maybe" is not true or false; write e\.g\. --leader-elect=true/,
+      ],
+      [
+        ['--namespaces=Team_A'],
+        {},
+        '--namespaces',
+        'Team_A',
+        /not a namespace name.*; write e\.g\. --namespaces=team-a,team-b/,
+      ],
       [['--notification-channels=,'], {}, '--notification-channels', ',', /lists no channel; write e\.g\./],
-      [['--api-backoff-max=50ms'], {}, '--api-backoff-max', '50ms', /is shorter than --api-backoff-initial \(100ms\); write e\.g\. --api-backoff-max=/],
+      [
+        ['--api-backoff-max=50ms'],
+        {},
+        '--api-backoff-max',
+        '50ms',
+        /is shorter than --api-backoff-initial \(100ms\); write e\.g\. --api-backoff-max=/,
+      ],
     ];
     for (const [argv, env, setting, value, message] of cases) {
       it(`rejects ${argv.join(' ') || JSON.stringify(env)}`, function () {
@@ -167,11 +295,17 @@ describe('configuration', function () {
     it('rejects an unknown flag, listing the known ones', function () {
       const err = errorOf(() => loadConfig(['--qsp=5'], {}));
       expect(err.setting).to.equal('--qsp');
-      expect(err.message).to.match(/^--qsp: unknown flag; write one of .*--qps.*--leader-elect.* \(see --help\)$/);
+      expect(err.message).to.match(
+        /^--qsp: unknown flag; write one of .*--qps.*--leader-elect.* \(see --help\)$/,
+      );
     });
     it('rejects a flag without its value and a stray argument', function () {
-      expect(errorOf(() => loadConfig(['--burst'], {})).message).to.equal('--burst: no value given; write e.g. --burst=100');
-      expect(errorOf(() => loadConfig(['--qps', '--burst=3'], {})).message).to.match(/^--qps: no value given/);
+      expect(errorOf(() => loadConfig(['--burst'], {})).message).to.equal(
+        '--burst: no value given; write e.g. --burst=100',
+      );
+      expect(errorOf(() => loadConfig(['--qps', '--burst=3'], {})).message).to.match(
+        /^--qps: no value given/,
+      );
       expect(errorOf(() => loadConfig(['serve'], {})).message).to.match(/"serve": unexpected argument/);
     });
   });
@@ -186,15 +320,30 @@ describe('configuration', function () {
     it('blames the lease duration when only it was set', function () {
       const err = errorOf(() => loadConfig([], { ORCHESTRATOR_LEADER_ELECTION_LEASE_DURATION: '5s' }));
       expect(err.setting).to.equal('ORCHESTRATOR_LEADER_ELECTION_LEASE_DURATION');
-      expect(err.message).to.match(/"5s" is not longer than --leader-election-renew-deadline \(10s\); write e\.g\. ORCHESTRATOR_LEADER_ELECTION_LEASE_DURATION=20s$/);
+      expect(err.message).to.match(
+        /"5s" is not longer than --leader-election-renew-deadline \(10s\); write e\.g\. ORCHESTRATOR_LEADER_ELECTION_LEASE_DURATION=20s$/,
+      );
     });
     it('requires retryPeriod < renewDeadline', function () {
       const err = errorOf(() => loadConfig(['--leader-election-retry-period=10s'], {}));
-      expect(err.message).to.match(/^--leader-election-retry-period: "10s" is not shorter than --leader-election-renew-deadline \(10s\); write e\.g\./);
+      expect(err.message).to.match(
+        /^--leader-election-retry-period: "10s" is not shorter than --leader-election-renew-deadline \(10s\); write e\.g\./,
+      );
     });
     it('accepts consistent custom timings', function () {
-      const c = loadConfig(['--leader-election-lease-duration=60s', '--leader-election-renew-deadline=40s', '--leader-election-retry-period=5s'], {});
-      expect(c.leaderElection).to.include({ leaseDurationMs: 60_000, renewDeadlineMs: 40_000, retryPeriodMs: 5_000 });
+      const c = loadConfig(
+        [
+          '--leader-election-lease-duration=60s',
+          '--leader-election-renew-deadline=40s',
+          '--leader-election-retry-period=5s',
+        ],
+        {},
+      );
+      expect(c.leaderElection).to.include({
+        leaseDurationMs: 60_000,
+        renewDeadlineMs: 40_000,
+        retryPeriodMs: 5_000,
+      });
     });
   });
 

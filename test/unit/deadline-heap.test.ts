@@ -61,7 +61,9 @@ describe('DeadlineHeap: the retention schedule', function () {
     const live = entries.slice(50);
     const due = heap.takeDue(500);
     const expected = live.filter(([, at]) => at <= 500);
-    expect(due.map((k) => live.find(([key]) => key === k)![1])).to.deep.equal(expected.map(([, at]) => at).sort((a, b) => a - b));
+    expect(due.map((k) => live.find(([key]) => key === k)![1])).to.deep.equal(
+      expected.map(([, at]) => at).sort((a, b) => a - b),
+    );
     expect(new Set(due)).to.deep.equal(new Set(expected.map(([key]) => key)));
     expect(heap.size).to.equal(live.length - expected.length);
   });

@@ -12,9 +12,18 @@ interface Internals {
   remove(o: Obj): void;
 }
 
-function informer(): { inf: Informer<Obj>; internals: Internals; events: [InformerEventType, string, string | undefined][] } {
+function informer(): {
+  inf: Informer<Obj>;
+  internals: Internals;
+  events: [InformerEventType, string, string | undefined][];
+} {
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'none', server: 'http://127.0.0.1:9' }], users: [{ name: 'none' }], contexts: [{ name: 'none', cluster: 'none', user: 'none' }], currentContext: 'none' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'none', server: 'http://127.0.0.1:9' }],
+    users: [{ name: 'none' }],
+    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
+    currentContext: 'none',
+  });
   const inf = new Informer<Obj>({
     kubeConfig: kc,
     resource: { group: 'g', version: 'v1', plural: 'things' },
@@ -23,11 +32,20 @@ function informer(): { inf: Informer<Obj>; internals: Internals; events: [Inform
     indexers: { owner: (o) => (o.owner ? [o.owner] : []) },
   });
   const events: [InformerEventType, string, string | undefined][] = [];
-  inf.on((type, o, previous) => events.push([type, `${o.metadata?.namespace}/${o.metadata?.name}@${o.metadata?.resourceVersion}`, previous?.metadata?.resourceVersion]));
+  inf.on((type, o, previous) =>
+    events.push([
+      type,
+      `${o.metadata?.namespace}/${o.metadata?.name}@${o.metadata?.resourceVersion}`,
+      previous?.metadata?.resourceVersion,
+    ]),
+  );
   return { inf, internals: inf as unknown as Internals, events };
 }
 
-const obj = (namespace: string, name: string, rv: string, owner?: string): Obj => ({ metadata: { namespace, name, resourceVersion: rv }, owner });
+const obj = (namespace: string, name: string, rv: string, owner?: string): Obj => ({
+  metadata: { namespace, name, resourceVersion: rv },
+  owner,
+});
 const names = (os: Obj[]): string[] => os.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
 
 describe('informer store and indexes', function () {
@@ -108,6 +126,10 @@ describe('informer store and indexes', function () {
     expect(inf.size).to.equal(2);
     expect(names(inf.byIndex('owner', 'u1')).sort()).to.deep.equal(['b/x', 'c/x']);
     expect(inf.byIndex('owner', 'u2')).to.deep.equal([]);
-    expect(events.map(([t, o]) => `${t} ${o}`).sort()).to.deep.equal(['added c/x@5', 'deleted a/x@1', 'deleted b/y@1']);
+    expect(events.map(([t, o]) => `${t} ${o}`).sort()).to.deep.equal([
+      'added c/x@5',
+      'deleted a/x@1',
+      'deleted b/y@1',
+    ]);
   });
 });

@@ -3,7 +3,10 @@ import { expect } from 'chai';
 import { FINALIZER } from '../../src/api/index.js';
 import { T0, harness, planned, request, type Harness, type Reachable } from '../support/machine-harness.js';
 
-const cancelledChildren = (h: Harness) => [...h.cluster.children.values()].filter((c) => c.object.spec.cancelRequested === true).map((c) => c.object.metadata.name);
+const cancelledChildren = (h: Harness) =>
+  [...h.cluster.children.values()]
+    .filter((c) => c.object.spec.cancelRequested === true)
+    .map((c) => c.object.metadata.name);
 
 describe('the remediation machine: cancellation', function () {
   const cases: [Reachable, string[]][] = [
@@ -51,7 +54,10 @@ describe('the remediation machine: cancellation', function () {
   it('ignores an annotation value other than "true"', async function () {
     const h = harness();
     await h.reach('Processing');
-    await h.patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, annotations: { 'remediation.kubernaut.ai/cancel': 'false' } } }));
+    await h.patchRequest((rr) => ({
+      ...rr,
+      metadata: { ...rr.metadata, annotations: { 'remediation.kubernaut.ai/cancel': 'false' } },
+    }));
     expect(h.status().phase).to.equal('Processing');
   });
 

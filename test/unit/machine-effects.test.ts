@@ -26,8 +26,12 @@ describe('the remediation machine: effects', function () {
     const apply = cluster.apply;
     cluster.apply = async (batch) => {
       const result = await apply(batch);
-      if (batch.status) cluster.rr = { ...cluster.rr, status: { ...cluster.rr.status, message: 'changed by the server' } };
-      return { ...result, objects: result.objects.map((o) => (o.kind === 'RemediationRequest' ? cluster.rr : o)) };
+      if (batch.status)
+        cluster.rr = { ...cluster.rr, status: { ...cluster.rr.status, message: 'changed by the server' } };
+      return {
+        ...result,
+        objects: result.objects.map((o) => (o.kind === 'RemediationRequest' ? cluster.rr : o)),
+      };
     };
     const h = harness(cluster);
     await h.settle();
@@ -67,7 +71,11 @@ describe('the remediation machine: effects', function () {
   it('doubles the backoff after each consecutive failure and resends the same batch', async function () {
     const h = harness(failing(3));
     await h.settle();
-    for (const [delay, attempts] of [[200, 1], [400, 2], [800, 3]] as const) {
+    for (const [delay, attempts] of [
+      [200, 1],
+      [400, 2],
+      [800, 3],
+    ] as const) {
       expect(h.region('sync')).to.equal('backoff');
       await h.advance(delay - 1);
       expect(h.cluster.batches).to.have.length(attempts);
@@ -79,7 +87,12 @@ describe('the remediation machine: effects', function () {
 
   it('fails the request with the reason of a terminal effect error (ChildConflict) and does not retry the create', async function () {
     const cluster = new MemoryCluster(request());
-    const foreign = { apiVersion: 'remediationprocessing.kubernaut.ai/v1alpha1', kind: 'RemediationProcessing', metadata: { name: 'rr1-processing', namespace: 'ns', ownerReferences: [{ uid: 'someone-else' }] }, spec: {} };
+    const foreign = {
+      apiVersion: 'remediationprocessing.kubernaut.ai/v1alpha1',
+      kind: 'RemediationProcessing',
+      metadata: { name: 'rr1-processing', namespace: 'ns', ownerReferences: [{ uid: 'someone-else' }] },
+      spec: {},
+    };
     cluster.put('RemediationProcessing', foreign);
     cluster.hidden.add('rr1-processing');
     const h = harness(cluster);
@@ -89,12 +102,18 @@ describe('the remediation machine: effects', function () {
     expect(h.context().abandoned).to.deep.equal(['rr1-processing']);
     expect(h.notificationTypes()).to.deep.equal(['escalation']);
     await h.observe();
-    expect(h.cluster.writes.filter((w) => w === 'create RemediationProcessing rr1-processing')).to.have.length(1);
+    expect(
+      h.cluster.writes.filter((w) => w === 'create RemediationProcessing rr1-processing'),
+    ).to.have.length(1);
   });
 
   it('writes one status per phase for a 3-step run whose steps finish within the progress interval, children before the status that records them', async function () {
     const h = harness();
-    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]);
+    await h.reach('Executing', [
+      { name: 'a' },
+      { name: 'b', dependsOn: ['a'] },
+      { name: 'c', dependsOn: ['a'] },
+    ]);
     await h.childStatus('rr1-step-a', { phase: 'Completed' });
     await h.childStatus('rr1-step-b', { phase: 'Completed' });
     await h.childStatus('rr1-step-c', { phase: 'Completed' });
@@ -127,17 +146,30 @@ describe('the remediation machine: effects', function () {
 
   it('writes step progress alone once the progress interval has passed since the last status write, not before', async function () {
     const h = harness();
-    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['b'] }]);
+    await h.reach('Executing', [
+      { name: 'a' },
+      { name: 'b', dependsOn: ['a'] },
+      { name: 'c', dependsOn: ['b'] },
+    ]);
     const writes = h.cluster.writes.length;
     await h.childStatus('rr1-step-a', { phase: 'Completed' });
-    expect(h.cluster.writes.slice(writes), 'the next step is created at once; its progress waits').to.deep.equal(['create KubernetesExecution rr1-step-b']);
+    expect(
+      h.cluster.writes.slice(writes),
+      'the next step is created at once; its progress waits',
+    ).to.deep.equal(['create KubernetesExecution rr1-step-b']);
     expect(h.status().stepsCompleted).to.equal(0);
     await h.advance(testSettings.progressIntervalMs - 1);
     expect(h.cluster.writes.slice(writes)).to.have.length(1);
     await h.advance(1);
-    expect(h.cluster.writes.slice(writes)).to.deep.equal(['create KubernetesExecution rr1-step-b', 'status Executing']);
+    expect(h.cluster.writes.slice(writes)).to.deep.equal([
+      'create KubernetesExecution rr1-step-b',
+      'status Executing',
+    ]);
     expect(h.status()).to.include({ stepsCompleted: 1, overallProgress: 65 });
-    expect(h.status().kubernetesExecutionRefs?.map((r) => `${r.step}:${r.phase}`)).to.deep.equal(['a:Completed', 'b:Pending']);
+    expect(h.status().kubernetesExecutionRefs?.map((r) => `${r.step}:${r.phase}`)).to.deep.equal([
+      'a:Completed',
+      'b:Pending',
+    ]);
   });
 
   it('writes a phase change at once, even within the progress interval', async function () {
@@ -145,7 +177,12 @@ describe('the remediation machine: effects', function () {
     await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }]);
     await h.childStatus('rr1-step-a', { phase: 'Completed' });
     await h.childStatus('rr1-step-b', { phase: 'Failed', message: 'rollout stuck' });
-    expect(h.status()).to.include({ phase: 'Failed', reason: 'StepFailed', stepsCompleted: 1, stepsFailed: 1 });
+    expect(h.status()).to.include({
+      phase: 'Failed',
+      reason: 'StepFailed',
+      stepsCompleted: 1,
+      stepsFailed: 1,
+    });
   });
 
   it('arms the actor for the deferred progress write, which a restarted actor makes at once', async function () {
@@ -177,7 +214,19 @@ describe('the remediation machine: effects', function () {
     const writes = h.cluster.writes.length;
     const stale = h.cluster.snapshot();
     const rv = stale.rr.metadata?.resourceVersion;
-    h.actor.send({ type: 'observed', observed: { ...stale, rr: { ...stale.rr, metadata: { ...stale.rr.metadata, resourceVersion: String(Number(rv) - 1) }, status: {} } }, deleted: [], now: h.clock.now() });
+    h.actor.send({
+      type: 'observed',
+      observed: {
+        ...stale,
+        rr: {
+          ...stale.rr,
+          metadata: { ...stale.rr.metadata, resourceVersion: String(Number(rv) - 1) },
+          status: {},
+        },
+      },
+      deleted: [],
+      now: h.clock.now(),
+    });
     await h.settle();
     expect(h.cluster.writes).to.have.length(writes);
   });

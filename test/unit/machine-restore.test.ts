@@ -2,7 +2,15 @@
 import { expect } from 'chai';
 import { FINALIZER } from '../../src/api/index.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
-import { T0, harness, planned, ready, request, restarted, type Reachable } from '../support/machine-harness.js';
+import {
+  T0,
+  harness,
+  planned,
+  ready,
+  request,
+  restarted,
+  type Reachable,
+} from '../support/machine-harness.js';
 
 const creates = (writes: string[]) => writes.filter((w) => w.startsWith('create'));
 
@@ -52,21 +60,33 @@ describe('the remediation machine: restore', function () {
     const rr = request();
     const at = new Date(T0).toISOString();
     rr.metadata = { ...rr.metadata, finalizers: [FINALIZER] };
-    rr.status = { phase: 'Pending', startTime: at, phaseStartTime: at, phaseHistory: [{ phase: 'Pending', enteredAt: at }] };
+    rr.status = {
+      phase: 'Pending',
+      startTime: at,
+      phaseStartTime: at,
+      phaseHistory: [{ phase: 'Pending', enteredAt: at }],
+    };
     const h = harness(new MemoryCluster(rr), undefined, T0 + 1_000);
     await h.settle();
     expect(h.status().phase).to.equal('Processing');
     expect(creates(h.cluster.writes)).to.deep.equal(['create RemediationProcessing rr1-processing']);
     expect(h.cluster.writes).to.not.include('addFinalizer');
     expect(h.status().startTime).to.equal(at);
-    expect(h.status().phaseHistory?.map((p) => p.phase)).to.deep.equal(['Pending', 'Initializing', 'Processing']);
+    expect(h.status().phaseHistory?.map((p) => p.phase)).to.deep.equal([
+      'Pending',
+      'Initializing',
+      'Processing',
+    ]);
   });
 
   it('adopts a processing that exists but that the caches do not show yet (AlreadyExists, same owner)', async function () {
     const first = harness();
     await first.reach('Processing');
     const cluster = first.cluster.clone();
-    cluster.rr = { ...cluster.rr, status: { ...cluster.rr.status, phase: 'Initializing', remediationProcessingRef: undefined } };
+    cluster.rr = {
+      ...cluster.rr,
+      status: { ...cluster.rr.status, phase: 'Initializing', remediationProcessingRef: undefined },
+    };
     cluster.hidden.add('rr1-processing');
     const h = harness(cluster);
     await h.settle();
@@ -83,7 +103,9 @@ describe('the remediation machine: restore', function () {
     await h.settle();
     expect(h.cluster.batches[0]?.verify).to.deep.equal([{ kind: 'AIAnalysis', name: 'rr1-aianalysis' }]);
     expect(h.status()).to.include({ phase: 'Failed', reason: 'ChildDeleted' });
-    expect(h.status().message).to.equal('A child of phase Analyzing was deleted while it was working: AIAnalysis/rr1-aianalysis.');
+    expect(h.status().message).to.equal(
+      'A child of phase Analyzing was deleted while it was working: AIAnalysis/rr1-aianalysis.',
+    );
     expect(h.notificationTypes()).to.deep.equal(['escalation']);
     expect(creates(h.cluster.writes)).to.deep.equal(['create NotificationRequest rr1-escalation']);
   });

@@ -1,7 +1,15 @@
 // Deadline rules with a simulated clock: per phase, global, per-request overrides, restarts.
 import { expect } from 'chai';
 import { MemoryCluster } from '../support/memory-cluster.js';
-import { MINUTE, T0, harness, request, restarted, type Harness, type Reachable } from '../support/machine-harness.js';
+import {
+  MINUTE,
+  T0,
+  harness,
+  request,
+  restarted,
+  type Harness,
+  type Reachable,
+} from '../support/machine-harness.js';
 
 type Spec = ReturnType<typeof request>['spec'];
 const withTimeouts = (timeouts: Spec['timeouts']) => harness(request('rr1', { timeouts }));
@@ -34,11 +42,20 @@ describe('the remediation machine: timeouts', function () {
       await timesOutIn(h, limit, { reason: 'PhaseTimeout', timeoutPhase: phase, success: false });
       expect(h.status().message).to.equal(`Phase ${phase} exceeded its timeout of ${limit / MINUTE}m.`);
       expect(Date.parse(h.status().completionTime ?? '')).to.equal(T0 + limit);
-      expect(escalation(h)).to.include({ phase: 'TimedOut', reason: 'PhaseTimeout', failedPhase: phase, timeoutPhase: phase, phaseDurationSeconds: String(limit / 1000), stuckChild: stuck });
+      expect(escalation(h)).to.include({
+        phase: 'TimedOut',
+        reason: 'PhaseTimeout',
+        failedPhase: phase,
+        timeoutPhase: phase,
+        phaseDurationSeconds: String(limit / 1000),
+        stuckChild: stuck,
+      });
       expect(h.cluster.child(stuck.split('/')[1]!).spec.cancelRequested).to.equal(true);
       expect(h.cluster.events.at(-1)).to.include({ type: 'Warning', reason: 'PhaseTimeout' });
       await h.advance(MINUTE);
-      expect(h.cluster.ofKind('NotificationRequest').filter((n) => n.spec.type === 'escalation')).to.have.length(1);
+      expect(
+        h.cluster.ofKind('NotificationRequest').filter((n) => n.spec.type === 'escalation'),
+      ).to.have.length(1);
     });
   }
 
@@ -77,25 +94,48 @@ describe('the remediation machine: timeouts', function () {
     await h.advance(14 * MINUTE);
     await h.childStatus('rr1-aianalysis', { phase: 'Ready', investigationResult: { recommendations: [] } });
     await h.advance(14 * MINUTE);
-    await h.childStatus('rr1-workflow', { phase: 'Planned', plan: { steps: [{ name: 'a', action: 'restart' }] } });
+    await h.childStatus('rr1-workflow', {
+      phase: 'Planned',
+      plan: { steps: [{ name: 'a', action: 'restart' }] },
+    });
     expect(h.status().phase).to.equal('Executing');
     await timesOutIn(h, 4 * MINUTE, { reason: 'GlobalTimeout', timeoutPhase: 'Executing' });
-    expect(h.status().message).to.match(/^The remediation exceeded its global timeout of (1h|60m) while in phase Executing\.$/);
-    expect(escalation(h)).to.include({ reason: 'GlobalTimeout', timeoutPhase: 'Executing', phaseDurationSeconds: String(4 * 60), stuckChild: 'KubernetesExecution/rr1-step-a' });
+    expect(h.status().message).to.match(
+      /^The remediation exceeded its global timeout of (1h|60m) while in phase Executing\.$/,
+    );
+    expect(escalation(h)).to.include({
+      reason: 'GlobalTimeout',
+      timeoutPhase: 'Executing',
+      phaseDurationSeconds: String(4 * 60),
+      stuckChild: 'KubernetesExecution/rr1-step-a',
+    });
   });
 
   it('applies per-request spec.timeouts and shows them in status.effectiveTimeouts', async function () {
     const h = withTimeouts({ processing: '2m', executing: '1h30m' });
     await h.reach('Processing');
-    expect(h.status().effectiveTimeouts).to.deep.equal({ global: '1h', processing: '2m', analyzing: '15m', awaitingApproval: '15m', workflowPlanning: '15m', executing: '1h30m' });
-    await timesOutIn(h, 2 * MINUTE, { reason: 'PhaseTimeout', timeoutPhase: 'Processing', message: 'Phase Processing exceeded its timeout of 2m.' });
+    expect(h.status().effectiveTimeouts).to.deep.equal({
+      global: '1h',
+      processing: '2m',
+      analyzing: '15m',
+      awaitingApproval: '15m',
+      workflowPlanning: '15m',
+      executing: '1h30m',
+    });
+    await timesOutIn(h, 2 * MINUTE, {
+      reason: 'PhaseTimeout',
+      timeoutPhase: 'Processing',
+      message: 'Phase Processing exceeded its timeout of 2m.',
+    });
   });
 
   it('times out globally with a per-request global timeout shorter than the phase timeout', async function () {
     const h = withTimeouts({ global: '10m' });
     await h.reach('Processing');
     await timesOutIn(h, 10 * MINUTE, { reason: 'GlobalTimeout', timeoutPhase: 'Processing' });
-    expect(h.status().message).to.equal('The remediation exceeded its global timeout of 10m while in phase Processing.');
+    expect(h.status().message).to.equal(
+      'The remediation exceeded its global timeout of 10m while in phase Processing.',
+    );
   });
 
   it('keeps a running request going when spec.timeouts.executing is raised before its deadline', async function () {
@@ -104,7 +144,10 @@ describe('the remediation machine: timeouts', function () {
     await h.advance(20 * MINUTE);
     await h.patchRequest((rr) => ({ ...rr, spec: { ...rr.spec, timeouts: { executing: '45m' } } }));
     expect(h.status().effectiveTimeouts?.executing).to.equal('45m');
-    await timesOutIn(h, 25 * MINUTE, { timeoutPhase: 'Executing', message: 'Phase Executing exceeded its timeout of 45m.' });
+    await timesOutIn(h, 25 * MINUTE, {
+      timeoutPhase: 'Executing',
+      message: 'Phase Executing exceeded its timeout of 45m.',
+    });
   });
 
   it('times out at once when a lowered timeout is already exceeded', async function () {
@@ -129,7 +172,11 @@ describe('the remediation machine: timeouts', function () {
       await first.reach('Processing');
       const h = restarted(first, 16 * MINUTE);
       await h.settle();
-      expect(h.status()).to.include({ phase: 'TimedOut', reason: 'PhaseTimeout', timeoutPhase: 'Processing' });
+      expect(h.status()).to.include({
+        phase: 'TimedOut',
+        reason: 'PhaseTimeout',
+        timeoutPhase: 'Processing',
+      });
       expect(Date.parse(h.status().completionTime ?? '')).to.equal(T0 + 16 * MINUTE);
       expect(escalation(h)).to.include({ timeoutPhase: 'Processing', phaseDurationSeconds: String(16 * 60) });
     });
@@ -151,7 +198,11 @@ describe('the remediation machine: timeouts', function () {
       await h.settle();
       expect(h.status().phase).to.equal('Analyzing');
       await h.advance(MINUTE);
-      expect(h.status()).to.include({ phase: 'TimedOut', reason: 'GlobalTimeout', timeoutPhase: 'Analyzing' });
+      expect(h.status()).to.include({
+        phase: 'TimedOut',
+        reason: 'GlobalTimeout',
+        timeoutPhase: 'Analyzing',
+      });
     });
   });
 });

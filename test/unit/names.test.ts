@@ -27,20 +27,29 @@ describe('names: deterministic child names', function () {
 
   it('gives every child of a very long request a distinct name of at most 253 characters', function () {
     const rr = long(250, 'r');
-    const all = [childNames.processing(rr), childNames.analysis(rr), childNames.workflow(rr), childNames.execution(rr, 'a'), childNames.execution(rr, 'b'), childNames.notification(rr, 'approval'), childNames.notification(rr, 'escalation'), childNames.notification(rr, 'success')];
+    const all = [
+      childNames.processing(rr),
+      childNames.analysis(rr),
+      childNames.workflow(rr),
+      childNames.execution(rr, 'a'),
+      childNames.execution(rr, 'b'),
+      childNames.notification(rr, 'approval'),
+      childNames.notification(rr, 'escalation'),
+      childNames.notification(rr, 'success'),
+    ];
     for (const name of all) expect(name.length).to.be.at.most(253);
     expect(new Set(all).size).to.equal(all.length);
     expect(childNames.execution(rr, 'a')).to.equal(childNames.execution(rr, 'a'));
   });
 
   it('names the children of a short request as API.md says', function () {
-    expect([childNames.processing('rr'), childNames.analysis('rr'), childNames.workflow('rr'), childNames.execution('rr', 'scale'), childNames.notification('rr', 'success')]).to.deep.equal([
-      'rr-processing',
-      'rr-aianalysis',
-      'rr-workflow',
-      'rr-step-scale',
-      'rr-success',
-    ]);
+    expect([
+      childNames.processing('rr'),
+      childNames.analysis('rr'),
+      childNames.workflow('rr'),
+      childNames.execution('rr', 'scale'),
+      childNames.notification('rr', 'success'),
+    ]).to.deep.equal(['rr-processing', 'rr-aianalysis', 'rr-workflow', 'rr-step-scale', 'rr-success']);
   });
 
   it('makes label values of at most 63 characters that start and end alphanumeric', function () {

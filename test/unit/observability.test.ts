@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { createLogger, createMetrics, startHealthServer, type HealthServer } from '../../src/observability/index.js';
+import {
+  createLogger,
+  createMetrics,
+  startHealthServer,
+  type HealthServer,
+} from '../../src/observability/index.js';
 
 const METRIC_NAMES = {
   phaseTransitions: 'remediation_phase_transitions_total',
@@ -29,7 +34,9 @@ describe('observability', function () {
       const metrics = createMetrics();
       for (const [member, name] of Object.entries(METRIC_NAMES)) {
         // prom-client strips the _total suffix of counters from the metric's own name.
-        const metric = metrics.registry.getSingleMetric(name) ?? metrics.registry.getSingleMetric(name.replace(/_total$/, ''));
+        const metric =
+          metrics.registry.getSingleMetric(name) ??
+          metrics.registry.getSingleMetric(name.replace(/_total$/, ''));
         expect(metric, name).to.equal(metrics[member as keyof typeof METRIC_NAMES]);
       }
       const text = await metrics.registry.metrics();
@@ -77,12 +84,24 @@ describe('observability', function () {
         },
       });
       const logger = createLogger({ level: 'info', destination: sink });
-      logger.child({ namespace: 'ns', name: 'rr-1', uid: 'u-1' }).info({ phase: 'Processing' }, 'phase entered');
+      logger
+        .child({ namespace: 'ns', name: 'rr-1', uid: 'u-1' })
+        .info({ phase: 'Processing' }, 'phase entered');
       logger.debug('hidden below info');
       expect(lines).to.have.length(1);
       const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-      expect(line).to.include({ service: 'remediation-orchestrator', level: 'info', namespace: 'ns', name: 'rr-1', uid: 'u-1', phase: 'Processing', msg: 'phase entered' });
-      expect(line.time).to.be.a('string').and.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(line).to.include({
+        service: 'remediation-orchestrator',
+        level: 'info',
+        namespace: 'ns',
+        name: 'rr-1',
+        uid: 'u-1',
+        phase: 'Processing',
+        msg: 'phase entered',
+      });
+      expect(line.time)
+        .to.be.a('string')
+        .and.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
   });
 
@@ -97,7 +116,13 @@ describe('observability', function () {
     async function start(): Promise<string> {
       const metrics = createMetrics();
       metrics.isLeader.set(1);
-      server = await startHealthServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, live: () => live, ready: () => ready });
+      server = await startHealthServer({
+        host: '127.0.0.1',
+        port: 0,
+        registry: metrics.registry,
+        live: () => live,
+        ready: () => ready,
+      });
       return `http://127.0.0.1:${server.port}`;
     }
 
@@ -136,7 +161,13 @@ describe('observability', function () {
     it('reports an address that cannot be bound', async function () {
       const base = await start();
       const port = Number(new URL(base).port);
-      const attempt = startHealthServer({ host: '127.0.0.1', port, registry: new Registry(), live: () => true, ready: () => true });
+      const attempt = startHealthServer({
+        host: '127.0.0.1',
+        port,
+        registry: new Registry(),
+        live: () => true,
+        ready: () => true,
+      });
       let message = '';
       await attempt.then(
         (s) => s.close(),
@@ -144,7 +175,9 @@ describe('observability', function () {
           message = err.message;
         },
       );
-      expect(message).to.match(/cannot serve metrics and probes on 127\.0\.0\.1:\d+: .*EADDRINUSE.*--metrics-bind-address/);
+      expect(message).to.match(
+        /cannot serve metrics and probes on 127\.0\.0\.1:\d+: .*EADDRINUSE.*--metrics-bind-address/,
+      );
     });
     it('closes even with a keep-alive connection open', async function () {
       const base = await start();

@@ -1,11 +1,19 @@
 import { expect } from 'chai';
-import { addsNothing, isNewer, mergeObserved, withWritten, type Observed } from '../../src/actors/observed.js';
+import {
+  addsNothing,
+  isNewer,
+  mergeObserved,
+  withWritten,
+  type Observed,
+} from '../../src/actors/observed.js';
 import { request } from '../support/machine-harness.js';
 
 const v = (rv?: string) => ({ metadata: rv === undefined ? {} : { resourceVersion: rv } });
 // Minimal child objects: only what the merge reads (name, resourceVersion, kind, step and type).
-const obj = (kind: string, name: string, rv: string, spec: Record<string, unknown> = {}) => ({ kind, metadata: { name, resourceVersion: rv }, spec }) as never;
-const ke = (step: string, rv: string) => obj('KubernetesExecution', `rr1-step-${step}`, rv, { step: { name: step } });
+const obj = (kind: string, name: string, rv: string, spec: Record<string, unknown> = {}) =>
+  ({ kind, metadata: { name, resourceVersion: rv }, spec }) as never;
+const ke = (step: string, rv: string) =>
+  obj('KubernetesExecution', `rr1-step-${step}`, rv, { step: { name: step } });
 const nr = (type: string, rv: string) => obj('NotificationRequest', `rr1-${type}`, rv, { type });
 const rrAt = (rv: string) => ({ ...request(), metadata: { name: 'rr1', resourceVersion: rv } });
 
@@ -44,34 +52,64 @@ describe('observed: merging cache snapshots with what the actor wrote', function
     });
 
     it('keeps the newer version of each object, whichever side it is on', function () {
-      const known = observed({ rr: rrAt('12'), processing: obj('RemediationProcessing', 'rr1-processing', '5'), analysis: obj('AIAnalysis', 'rr1-aianalysis', '9') });
-      const cached = observed({ rr: rrAt('11'), processing: obj('RemediationProcessing', 'rr1-processing', '7'), analysis: obj('AIAnalysis', 'rr1-aianalysis', '8') });
+      const known = observed({
+        rr: rrAt('12'),
+        processing: obj('RemediationProcessing', 'rr1-processing', '5'),
+        analysis: obj('AIAnalysis', 'rr1-aianalysis', '9'),
+      });
+      const cached = observed({
+        rr: rrAt('11'),
+        processing: obj('RemediationProcessing', 'rr1-processing', '7'),
+        analysis: obj('AIAnalysis', 'rr1-aianalysis', '8'),
+      });
       const merged = mergeObserved(known, cached, new Set());
-      expect([rvOf(merged.rr), rvOf(merged.processing), rvOf(merged.analysis)]).to.deep.equal(['12', '7', '9']);
+      expect([rvOf(merged.rr), rvOf(merged.processing), rvOf(merged.analysis)]).to.deep.equal([
+        '12',
+        '7',
+        '9',
+      ]);
     });
 
     it('keeps an object the cache does not have yet, unless a delete event named it', function () {
-      const known = observed({ workflow: obj('WorkflowExecution', 'rr1-workflow', '5'), executions: { a: ke('a', '6'), b: ke('b', '7') }, notifications: { approval: nr('approval', '8') } });
+      const known = observed({
+        workflow: obj('WorkflowExecution', 'rr1-workflow', '5'),
+        executions: { a: ke('a', '6'), b: ke('b', '7') },
+        notifications: { approval: nr('approval', '8') },
+      });
       const kept = mergeObserved(known, observed(), new Set());
       expect(rvOf(kept.workflow)).to.equal('5');
       expect(Object.keys(kept.executions)).to.deep.equal(['a', 'b']);
       expect(Object.keys(kept.notifications)).to.deep.equal(['approval']);
-      const dropped = mergeObserved(known, observed(), new Set(['rr1-workflow', 'rr1-step-b', 'rr1-approval']));
+      const dropped = mergeObserved(
+        known,
+        observed(),
+        new Set(['rr1-workflow', 'rr1-step-b', 'rr1-approval']),
+      );
       expect(dropped.workflow).to.equal(undefined);
       expect(Object.keys(dropped.executions)).to.deep.equal(['a']);
       expect(dropped.notifications).to.deep.equal({});
     });
 
     it('keeps a deleted object that the cache shows again in a newer version (re-created)', function () {
-      const known = observed({ workflow: obj('WorkflowExecution', 'rr1-workflow', '5'), executions: { a: ke('a', '6') } });
-      const cached = observed({ workflow: obj('WorkflowExecution', 'rr1-workflow', '9'), executions: { a: ke('a', '4') } });
+      const known = observed({
+        workflow: obj('WorkflowExecution', 'rr1-workflow', '5'),
+        executions: { a: ke('a', '6') },
+      });
+      const cached = observed({
+        workflow: obj('WorkflowExecution', 'rr1-workflow', '9'),
+        executions: { a: ke('a', '4') },
+      });
       const merged = mergeObserved(known, cached, new Set(['rr1-workflow', 'rr1-step-a']));
       expect(rvOf(merged.workflow)).to.equal('9');
       expect(merged.executions).to.deep.equal({});
     });
 
     it('adds objects that only the cache has', function () {
-      const merged = mergeObserved(observed(), observed({ executions: { a: ke('a', '3') }, notifications: { success: nr('success', '4') } }), new Set());
+      const merged = mergeObserved(
+        observed(),
+        observed({ executions: { a: ke('a', '3') }, notifications: { success: nr('success', '4') } }),
+        new Set(),
+      );
       expect(rvOf(merged.executions.a)).to.equal('3');
       expect(rvOf(merged.notifications.success)).to.equal('4');
     });
@@ -87,7 +125,9 @@ describe('observed: merging cache snapshots with what the actor wrote', function
     it('is true for the echo of what the actor has, or an older or smaller view of it', function () {
       expect(addsNothing(known, structuredClone(known))).to.equal(true);
       expect(addsNothing(known, observed({ rr: rrAt('9') }))).to.equal(true);
-      expect(addsNothing(known, observed({ processing: obj('RemediationProcessing', 'rr1-processing', '3') }))).to.equal(true);
+      expect(
+        addsNothing(known, observed({ processing: obj('RemediationProcessing', 'rr1-processing', '3') })),
+      ).to.equal(true);
     });
 
     it('is false as soon as one object is newer or new, of any kind', function () {
@@ -100,7 +140,8 @@ describe('observed: merging cache snapshots with what the actor wrote', function
         { executions: { a: ke('a', '17') } },
         { notifications: { success: nr('success', '18') } },
       ];
-      for (const parts of changed) expect(addsNothing(known, { ...known, ...parts }), JSON.stringify(parts)).to.equal(false);
+      for (const parts of changed)
+        expect(addsNothing(known, { ...known, ...parts }), JSON.stringify(parts)).to.equal(false);
     });
   });
 
@@ -117,8 +158,18 @@ describe('observed: merging cache snapshots with what the actor wrote', function
       ]) {
         o = withWritten(o, written);
       }
-      expect([rvOf(o.processing), rvOf(o.analysis), rvOf(o.workflow), rvOf(o.executions.a), rvOf(o.notifications.escalation), rvOf(o.rr)]).to.deep.equal(['11', '12', '13', '14', '15', '16']);
-      const stale = withWritten(withWritten(o, { ...rrAt('3'), kind: 'RemediationRequest' } as never), ke('a', '2'));
+      expect([
+        rvOf(o.processing),
+        rvOf(o.analysis),
+        rvOf(o.workflow),
+        rvOf(o.executions.a),
+        rvOf(o.notifications.escalation),
+        rvOf(o.rr),
+      ]).to.deep.equal(['11', '12', '13', '14', '15', '16']);
+      const stale = withWritten(
+        withWritten(o, { ...rrAt('3'), kind: 'RemediationRequest' } as never),
+        ke('a', '2'),
+      );
       expect([rvOf(stale.rr), rvOf(stale.executions.a)]).to.deep.equal(['16', '14']);
     });
 

@@ -27,13 +27,19 @@ describe('plan: the workflow plan as a dependency graph', function () {
     });
 
     it('names a dependency that is not in the plan', function () {
-      expect(planProblem([step('a'), step('b', 'a', 'ghost')])).to.equal('step "b" depends on "ghost", which is not in the plan');
+      expect(planProblem([step('a'), step('b', 'a', 'ghost')])).to.equal(
+        'step "b" depends on "ghost", which is not in the plan',
+      );
     });
 
     it('names the path of a cycle, a step depending on itself included', function () {
-      expect(planProblem([step('a', 'c'), step('b', 'a'), step('c', 'b')])).to.equal('the plan has a dependency cycle: a -> c -> b -> a');
+      expect(planProblem([step('a', 'c'), step('b', 'a'), step('c', 'b')])).to.equal(
+        'the plan has a dependency cycle: a -> c -> b -> a',
+      );
       expect(planProblem([step('a', 'a')])).to.equal('the plan has a dependency cycle: a -> a');
-      expect(planProblem([step('x'), step('a', 'x', 'b'), step('b', 'a')])).to.equal('the plan has a dependency cycle: a -> b -> a');
+      expect(planProblem([step('x'), step('a', 'x', 'b'), step('b', 'a')])).to.equal(
+        'the plan has a dependency cycle: a -> b -> a',
+      );
     });
   });
 
@@ -44,19 +50,27 @@ describe('plan: the workflow plan as a dependency graph', function () {
 
     it('starts a step only when all its dependencies completed', function () {
       expect(names(readySteps(diamond, phases({ a: 'Completed' })))).to.deep.equal(['b', 'c']);
-      expect(names(readySteps(diamond, phases({ a: 'Completed', b: 'Completed', c: 'Running' })))).to.deep.equal([]);
-      expect(names(readySteps(diamond, phases({ a: 'Completed', b: 'Completed', c: 'Completed' })))).to.deep.equal(['d']);
+      expect(
+        names(readySteps(diamond, phases({ a: 'Completed', b: 'Completed', c: 'Running' }))),
+      ).to.deep.equal([]);
+      expect(
+        names(readySteps(diamond, phases({ a: 'Completed', b: 'Completed', c: 'Completed' }))),
+      ).to.deep.equal(['d']);
     });
 
     it('never starts a step twice, nor one behind a failed dependency', function () {
       expect(names(readySteps(diamond, phases({ a: 'Pending' })))).to.deep.equal([]);
-      expect(names(readySteps(diamond, phases({ a: 'Completed', b: 'Failed', c: 'Completed' })))).to.deep.equal([]);
+      expect(
+        names(readySteps(diamond, phases({ a: 'Completed', b: 'Failed', c: 'Completed' }))),
+      ).to.deep.equal([]);
     });
   });
 
   describe('tallySteps', function () {
     it('counts the steps of the plan by phase, ignoring steps not in it', function () {
-      expect(tallySteps(diamond, phases({ a: 'Completed', b: 'Failed', c: 'Running', zz: 'Completed' }))).to.deep.equal({ total: 4, completed: 1, failed: 1 });
+      expect(
+        tallySteps(diamond, phases({ a: 'Completed', b: 'Failed', c: 'Running', zz: 'Completed' })),
+      ).to.deep.equal({ total: 4, completed: 1, failed: 1 });
       expect(tallySteps([], new Map())).to.deep.equal({ total: 0, completed: 0, failed: 0 });
     });
   });

@@ -4,11 +4,35 @@ import { expect } from 'chai';
 import { CANCEL_ANNOTATION, type ChildKindName, type RemediationRequest } from '../../src/api/index.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
 import { ownerUid } from '../../src/k8s/caches.js';
-import { INTERN_LIMIT, PROJECTIONS, intern, internedCount, projectAny, projectNotification, projectRequest } from '../../src/k8s/projection.js';
+import {
+  INTERN_LIMIT,
+  PROJECTIONS,
+  intern,
+  internedCount,
+  projectAny,
+  projectNotification,
+  projectRequest,
+} from '../../src/k8s/projection.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
-import { MINUTE, approvalContext, approved, approving, harness, planned, ready, request, type Harness } from '../support/machine-harness.js';
+import {
+  MINUTE,
+  approvalContext,
+  approved,
+  approving,
+  harness,
+  planned,
+  ready,
+  request,
+  type Harness,
+} from '../support/machine-harness.js';
 
-type Obj = { apiVersion?: string; kind?: string; metadata?: Record<string, unknown>; spec?: Record<string, unknown>; status?: Record<string, unknown> };
+type Obj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Record<string, unknown>;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -22,10 +46,28 @@ function asServed<T>(o: T): T {
       ...metadata,
       creationTimestamp: '2026-11-26T10:00:00Z',
       labels: { 'kubernaut.ai/remediation-request': 'rr1', ...(metadata.labels as object | undefined) },
-      annotations: { [LAST_APPLIED]: JSON.stringify({ spec: x.spec }), ...(metadata.annotations as object | undefined) },
+      annotations: {
+        [LAST_APPLIED]: JSON.stringify({ spec: x.spec }),
+        ...(metadata.annotations as object | undefined),
+      },
       managedFields: [
-        { manager: 'remediation-orchestrator', operation: 'Update', apiVersion: x.apiVersion, time: '2026-11-26T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { '.': {}, 'f:targetingData': {} } } },
-        { manager: 'child-controller', operation: 'Update', subresource: 'status', apiVersion: x.apiVersion, time: '2026-11-26T10:00:01Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { '.': {}, 'f:phase': {} } } },
+        {
+          manager: 'remediation-orchestrator',
+          operation: 'Update',
+          apiVersion: x.apiVersion,
+          time: '2026-11-26T10:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:spec': { '.': {}, 'f:targetingData': {} } },
+        },
+        {
+          manager: 'child-controller',
+          operation: 'Update',
+          subresource: 'status',
+          apiVersion: x.apiVersion,
+          time: '2026-11-26T10:00:01Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:status': { '.': {}, 'f:phase': {} } },
+        },
       ],
     },
   } as T;
@@ -41,14 +83,20 @@ const project = <T>(kind: keyof typeof PROJECT, o: T): T => PROJECT[kind](o as n
 function throughCaches(s: Observed): Observed {
   const rr = project('RemediationRequest', asServed(s.rr));
   const owned = <T>(kind: ChildKindName, objects: (T | undefined)[]): T[] =>
-    objects.flatMap((o) => (o ? [project(kind, asServed(o))] : [])).filter((o) => ownerUid(o as unknown as ChildObject) === rr.metadata?.uid);
+    objects
+      .flatMap((o) => (o ? [project(kind, asServed(o))] : []))
+      .filter((o) => ownerUid(o as unknown as ChildObject) === rr.metadata?.uid);
   return {
     rr,
     processing: owned('RemediationProcessing', [s.processing])[0],
     analysis: owned('AIAnalysis', [s.analysis])[0],
     workflow: owned('WorkflowExecution', [s.workflow])[0],
-    executions: Object.fromEntries(owned('KubernetesExecution', Object.values(s.executions)).map((ke) => [ke.spec.step.name, ke])),
-    notifications: Object.fromEntries(owned('NotificationRequest', Object.values(s.notifications)).map((nr) => [nr.spec.type, nr])),
+    executions: Object.fromEntries(
+      owned('KubernetesExecution', Object.values(s.executions)).map((ke) => [ke.spec.step.name, ke]),
+    ),
+    notifications: Object.fromEntries(
+      owned('NotificationRequest', Object.values(s.notifications)).map((nr) => [nr.spec.type, nr]),
+    ),
   };
 }
 
@@ -61,19 +109,49 @@ class ProjectingCluster extends MemoryCluster {
 /** A dotted path, or its keys when a key has dots itself. */
 type Path = string | string[];
 const keysOf = (path: Path): string[] => (Array.isArray(path) ? path : path.split('.'));
-const at = (o: unknown, path: Path): unknown => keysOf(path).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], o);
+const at = (o: unknown, path: Path): unknown =>
+  keysOf(path).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], o);
 
 /** Every field of a cached object that src/actors, src/supervisor and src/k8s read. */
 const READ: Record<keyof typeof PROJECT, Path[]> = {
-  RemediationRequest: ['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', 'metadata.generation', 'metadata.finalizers', 'metadata.deletionTimestamp', ['metadata', 'annotations', CANCEL_ANNOTATION], 'spec', 'status'],
+  RemediationRequest: [
+    'apiVersion',
+    'kind',
+    'metadata.name',
+    'metadata.namespace',
+    'metadata.uid',
+    'metadata.resourceVersion',
+    'metadata.generation',
+    'metadata.finalizers',
+    'metadata.deletionTimestamp',
+    ['metadata', 'annotations', CANCEL_ANNOTATION],
+    'spec',
+    'status',
+  ],
   RemediationProcessing: ['metadata.ownerReferences', 'status.enrichedData'],
-  AIAnalysis: ['metadata.ownerReferences', 'status.message', 'status.approval', 'status.approvalContext', 'status.investigationResult.recommendations'],
+  AIAnalysis: [
+    'metadata.ownerReferences',
+    'status.message',
+    'status.approval',
+    'status.approvalContext',
+    'status.investigationResult.recommendations',
+  ],
   WorkflowExecution: ['metadata.ownerReferences', 'status.plan.steps'],
   KubernetesExecution: ['metadata.ownerReferences', 'spec.step.name'],
   // Not owned: found through spec.remediationRequestRef.
   NotificationRequest: ['spec.type'],
 };
-const CHILD_READ: Path[] = ['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', 'spec.remediationRequestRef', 'spec.cancelRequested', 'status.phase'];
+const CHILD_READ: Path[] = [
+  'apiVersion',
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'metadata.resourceVersion',
+  'spec.remediationRequestRef',
+  'spec.cancelRequested',
+  'status.phase',
+];
 /** A failed child's message and reason are shown (the sample's step c failed). */
 const FAILED_READ: Path[] = ['status.message', 'status.reason'];
 
@@ -81,27 +159,78 @@ const FAILED_READ: Path[] = ['status.message', 'status.reason'];
 async function servedObjects(): Promise<[keyof typeof PROJECT, Obj][]> {
   const h = harness();
   await h.reach('AwaitingApproval');
-  await h.childStatus(h.child('aianalysis'), ready({ approval: approved, approvalContext, message: 'approved by alice' }));
-  await h.childStatus(h.child('workflow'), planned([{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]));
-  for (const step of ['a', 'b']) await h.childStatus(h.child(`step-${step}`), { phase: 'Completed', reason: 'Succeeded', message: 'done', startTime: '2026-11-26T10:01:00Z', output: { ok: true } });
-  await h.childStatus(h.child('step-c'), { phase: 'Failed', reason: 'Boom', message: 'the rollout failed', startTime: '2026-11-26T10:01:00Z' });
-  const cancelled = (o: Obj): Obj => ({ ...o, spec: { ...o.spec, cancelRequested: true }, status: o.status ?? { phase: 'Sent' } });
+  await h.childStatus(
+    h.child('aianalysis'),
+    ready({ approval: approved, approvalContext, message: 'approved by alice' }),
+  );
+  await h.childStatus(
+    h.child('workflow'),
+    planned([{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]),
+  );
+  for (const step of ['a', 'b'])
+    await h.childStatus(h.child(`step-${step}`), {
+      phase: 'Completed',
+      reason: 'Succeeded',
+      message: 'done',
+      startTime: '2026-11-26T10:01:00Z',
+      output: { ok: true },
+    });
+  await h.childStatus(h.child('step-c'), {
+    phase: 'Failed',
+    reason: 'Boom',
+    message: 'the rollout failed',
+    startTime: '2026-11-26T10:01:00Z',
+  });
+  const cancelled = (o: Obj): Obj => ({
+    ...o,
+    spec: { ...o.spec, cancelRequested: true },
+    status: o.status ?? { phase: 'Sent' },
+  });
   const rr = h.cluster.rr as unknown as Obj;
-  const deleting = { ...rr, metadata: { ...rr.metadata, deletionTimestamp: '2026-11-26T11:00:00Z', annotations: { [CANCEL_ANNOTATION]: 'true' } } };
-  return [['RemediationRequest', asServed(deleting)], ...[...h.cluster.children.values()].map(({ kind, object }): [ChildKindName, Obj] => [kind, asServed(cancelled(object))])];
+  const deleting = {
+    ...rr,
+    metadata: {
+      ...rr.metadata,
+      deletionTimestamp: '2026-11-26T11:00:00Z',
+      annotations: { [CANCEL_ANNOTATION]: 'true' },
+    },
+  };
+  return [
+    ['RemediationRequest', asServed(deleting)],
+    ...[...h.cluster.children.values()].map(({ kind, object }): [ChildKindName, Obj] => [
+      kind,
+      asServed(cancelled(object)),
+    ]),
+  ];
 }
 
 describe('projection: what the informer caches keep', function () {
   it('drops managedFields, labels, other annotations, and the children specs the orchestrator does not read', async function () {
     const objects = await servedObjects();
-    expect(objects.map(([kind]) => kind).sort()).to.deep.equal(['AIAnalysis', 'KubernetesExecution', 'KubernetesExecution', 'KubernetesExecution', 'NotificationRequest', 'NotificationRequest', 'RemediationProcessing', 'RemediationRequest', 'WorkflowExecution']);
+    expect(objects.map(([kind]) => kind).sort()).to.deep.equal([
+      'AIAnalysis',
+      'KubernetesExecution',
+      'KubernetesExecution',
+      'KubernetesExecution',
+      'NotificationRequest',
+      'NotificationRequest',
+      'RemediationProcessing',
+      'RemediationRequest',
+      'WorkflowExecution',
+    ]);
     for (const [kind, o] of objects) {
       const p = project(kind, o);
-      expect(Object.keys(p.metadata ?? {}), kind).to.not.include.members(['managedFields', 'labels', 'creationTimestamp']);
+      expect(Object.keys(p.metadata ?? {}), kind).to.not.include.members([
+        'managedFields',
+        'labels',
+        'creationTimestamp',
+      ]);
       expect(p.metadata?.annotations ?? {}, kind).to.not.have.property(LAST_APPLIED);
       if (kind === 'RemediationRequest') continue;
       const kept = { KubernetesExecution: ['step'], NotificationRequest: ['type'] }[kind as string] ?? [];
-      expect(Object.keys(p.spec ?? {}).sort(), kind).to.deep.equal(['cancelRequested', 'remediationRequestRef', ...kept].sort());
+      expect(Object.keys(p.spec ?? {}).sort(), kind).to.deep.equal(
+        ['cancelRequested', 'remediationRequestRef', ...kept].sort(),
+      );
     }
     const ke = objects.find(([kind]) => kind === 'KubernetesExecution')![1];
     expect(project('KubernetesExecution', ke).spec?.step).to.deep.equal({ name: 'a' });
@@ -114,24 +243,46 @@ describe('projection: what the informer caches keep', function () {
       return project(kind as keyof typeof PROJECT, o).status ?? {};
     };
     expect(statusOf('KubernetesExecution', 'rr1-step-a')).to.deep.equal({ phase: 'Completed' });
-    expect(statusOf('KubernetesExecution', 'rr1-step-c')).to.deep.equal({ phase: 'Failed', reason: 'Boom', message: 'the rollout failed' });
+    expect(statusOf('KubernetesExecution', 'rr1-step-c')).to.deep.equal({
+      phase: 'Failed',
+      reason: 'Boom',
+      message: 'the rollout failed',
+    });
     expect(Object.keys(statusOf('NotificationRequest'))).to.deep.equal(['phase']);
     expect(Object.keys(statusOf('WorkflowExecution'))).to.deep.equal(['phase', 'plan']);
     expect(Object.keys(statusOf('RemediationProcessing')).sort()).to.deep.equal(['enrichedData', 'phase']);
     const analysis = statusOf('AIAnalysis');
-    expect(Object.keys(analysis).sort()).to.deep.equal(['approval', 'approvalContext', 'investigationResult', 'message', 'phase']);
-    expect(analysis.investigationResult).to.deep.equal({ recommendations: [{ name: 'a', action: 'restart' }] });
+    expect(Object.keys(analysis).sort()).to.deep.equal([
+      'approval',
+      'approvalContext',
+      'investigationResult',
+      'message',
+      'phase',
+    ]);
+    expect(analysis.investigationResult).to.deep.equal({
+      recommendations: [{ name: 'a', action: 'restart' }],
+    });
   });
 
   it('shares repeated strings through a bounded table: enum-like fields only, emptied when full', function () {
     const before = internedCount();
     const rr = request();
-    for (let i = 0; i < 50; i++) projectRequest(asServed({ ...rr, metadata: { name: `unique-name-${i}`, namespace: 'ns', uid: `uid-${i}`, resourceVersion: `${i}` } }));
+    for (let i = 0; i < 50; i++)
+      projectRequest(
+        asServed({
+          ...rr,
+          metadata: { name: `unique-name-${i}`, namespace: 'ns', uid: `uid-${i}`, resourceVersion: `${i}` },
+        }),
+      );
     // Names and uids do not go in; the namespace, kind and apiVersion once.
     expect(internedCount() - before).to.be.below(20);
     // The strings of an interned field's array go in too: a new finalizer once, whatever the object.
     const n = internedCount();
-    for (let i = 0; i < 3; i++) projectRequest({ ...rr, metadata: { name: `f-${i}`, namespace: 'ns', finalizers: ['example.com/novel-finalizer'] } });
+    for (let i = 0; i < 3; i++)
+      projectRequest({
+        ...rr,
+        metadata: { name: `f-${i}`, namespace: 'ns', finalizers: ['example.com/novel-finalizer'] },
+      });
     expect(internedCount()).to.equal(n + 1);
     const many = internedCount();
     expect(intern('x'.repeat(65))).to.equal('x'.repeat(65));
@@ -145,13 +296,19 @@ describe('projection: what the informer caches keep', function () {
     for (const [kind, o] of await servedObjects()) {
       const p = project(kind, o);
       const failed = (o.status as { phase?: string } | undefined)?.phase === 'Failed';
-      const paths = kind === 'RemediationRequest' ? READ[kind] : [...CHILD_READ, ...READ[kind], ...(failed ? FAILED_READ : [])];
+      const paths =
+        kind === 'RemediationRequest'
+          ? READ[kind]
+          : [...CHILD_READ, ...READ[kind], ...(failed ? FAILED_READ : [])];
       for (const path of paths) {
         const name = `${kind} ${keysOf(path).join('.')}`;
         expect(at(o, path), `${name} is in the sample`).to.not.equal(undefined);
         expect(at(p, path), name).to.deep.equal(at(o, path));
       }
-      if (kind !== 'RemediationRequest') expect(ownerUid(p as unknown as ChildObject), kind).to.equal(ownerUid(o as unknown as ChildObject)).and.to.equal('rr-uid');
+      if (kind !== 'RemediationRequest')
+        expect(ownerUid(p as unknown as ChildObject), kind)
+          .to.equal(ownerUid(o as unknown as ChildObject))
+          .and.to.equal('rr-uid');
     }
   });
 
@@ -165,7 +322,8 @@ describe('projection: what the informer caches keep', function () {
   });
 
   it('projectAny picks the projection by kind, and leaves other kinds whole (the answers of writes)', async function () {
-    for (const [kind, o] of await servedObjects()) expect(projectAny(o), kind).to.deep.equal(project(kind, o));
+    for (const [kind, o] of await servedObjects())
+      expect(projectAny(o), kind).to.deep.equal(project(kind, o));
     const event = asServed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, spec: { a: 1 } });
     expect(projectAny(event)).to.equal(event);
   });
@@ -173,7 +331,9 @@ describe('projection: what the informer caches keep', function () {
   it('keeps what an object has, adding nothing: a request without metadata or status stays so', function () {
     const bare = { spec: request().spec } as RemediationRequest;
     expect(projectRequest(bare)).to.deep.equal(bare);
-    expect(projectNotification({ spec: { type: 'success' } } as never)).to.deep.equal({ spec: { type: 'success' } });
+    expect(projectNotification({ spec: { type: 'success' } } as never)).to.deep.equal({
+      spec: { type: 'success' },
+    });
   });
 });
 
@@ -181,8 +341,13 @@ describe('projection: a remediation observed through projections writes exactly 
   const scenarios: Record<string, { rr?: RemediationRequest; run(h: Harness): Promise<void> }> = {
     'a 3-step run to Completed': {
       async run(h) {
-        await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }]);
-        for (const step of ['a', 'b', 'c']) await h.childStatus(h.child(`step-${step}`), { phase: 'Completed' });
+        await h.reach('Executing', [
+          { name: 'a' },
+          { name: 'b', dependsOn: ['a'] },
+          { name: 'c', dependsOn: ['a'] },
+        ]);
+        for (const step of ['a', 'b', 'c'])
+          await h.childStatus(h.child(`step-${step}`), { phase: 'Completed' });
       },
     },
     'an approval, then a failed step that stops its sibling': {
@@ -192,20 +357,31 @@ describe('projection: a remediation observed through projections writes exactly 
         await h.childStatus(h.child('aianalysis'), ready({ approval: approved }));
         await h.childStatus(h.child('workflow'), planned([{ name: 'a' }, { name: 'b' }]));
         await h.childStatus(h.child('step-b'), { phase: 'Running' });
-        await h.childStatus(h.child('step-a'), { phase: 'Failed', reason: 'Boom', message: 'the rollout failed' });
+        await h.childStatus(h.child('step-a'), {
+          phase: 'Failed',
+          reason: 'Boom',
+          message: 'the rollout failed',
+        });
         await h.observe();
       },
     },
     'a rejected approval': {
       async run(h) {
         await h.reach('AwaitingApproval');
-        await h.childStatus(h.child('aianalysis'), { phase: 'Rejected', approval: { decision: 'Rejected', decidedBy: 'lead@example.com', justification: 'too risky' } });
+        await h.childStatus(h.child('aianalysis'), {
+          phase: 'Rejected',
+          approval: { decision: 'Rejected', decidedBy: 'lead@example.com', justification: 'too risky' },
+        });
       },
     },
     'processing fails': {
       async run(h) {
         await h.reach('Processing');
-        await h.childStatus(h.child('processing'), { phase: 'Failed', reason: 'EnrichmentError', message: 'the context API is down' });
+        await h.childStatus(h.child('processing'), {
+          phase: 'Failed',
+          reason: 'EnrichmentError',
+          message: 'the context API is down',
+        });
       },
     },
     'the cancel annotation while Executing': {
@@ -245,7 +421,9 @@ describe('projection: a remediation observed through projections writes exactly 
       await scenario.run(through);
       expect(through.cluster.writes).to.deep.equal(plain.cluster.writes);
       expect(through.cluster.writes.length).to.be.greaterThan(3);
-      expect(JSON.parse(JSON.stringify(through.cluster.batches))).to.deep.equal(JSON.parse(JSON.stringify(plain.cluster.batches)));
+      expect(JSON.parse(JSON.stringify(through.cluster.batches))).to.deep.equal(
+        JSON.parse(JSON.stringify(plain.cluster.batches)),
+      );
       expect(through.cluster.events).to.deep.equal(plain.cluster.events);
       expect(through.phase()).to.equal(plain.phase());
       expect(through.region('phase')).to.deep.equal(plain.region('phase'));

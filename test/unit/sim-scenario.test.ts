@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { DEFAULT_SCENARIO, mergeScenario, parseScenario, SCENARIO_ANNOTATION, ScenarioError } from '../../src/sim/index.js';
+import {
+  DEFAULT_SCENARIO,
+  mergeScenario,
+  parseScenario,
+  SCENARIO_ANNOTATION,
+  ScenarioError,
+} from '../../src/sim/index.js';
 
 describe('simulator scenarios', function () {
   it('uses the base scenario when the annotation is absent or blank', function () {
@@ -20,16 +26,26 @@ describe('simulator scenarios', function () {
   });
 
   it('deep-merges sections field by field and keeps what the override leaves out', function () {
-    const s = parseScenario('{"processing":{"outcome":"Failed"},"analysis":{"requiresApproval":true,"approvalDelayMs":0}}', DEFAULT_SCENARIO);
+    const s = parseScenario(
+      '{"processing":{"outcome":"Failed"},"analysis":{"requiresApproval":true,"approvalDelayMs":0}}',
+      DEFAULT_SCENARIO,
+    );
     expect(s.processing).to.deep.equal({ delayMs: 1000, outcome: 'Failed' });
-    expect(s.analysis).to.deep.equal({ ...DEFAULT_SCENARIO.analysis, requiresApproval: true, approvalDelayMs: 0 });
+    expect(s.analysis).to.deep.equal({
+      ...DEFAULT_SCENARIO.analysis,
+      requiresApproval: true,
+      approvalDelayMs: 0,
+    });
     expect(s.workflow).to.deep.equal(DEFAULT_SCENARIO.workflow);
     expect(s.plan).to.deep.equal(DEFAULT_SCENARIO.plan);
     expect(s.intermediatePhases).to.equal(true);
   });
 
   it('replaces lists instead of merging them', function () {
-    const s = parseScenario('{"plan":[{"name":"only","action":"noop"}],"execution":{"failSteps":["only"]}}', DEFAULT_SCENARIO);
+    const s = parseScenario(
+      '{"plan":[{"name":"only","action":"noop"}],"execution":{"failSteps":["only"]}}',
+      DEFAULT_SCENARIO,
+    );
     expect(s.plan).to.deep.equal([{ name: 'only', action: 'noop' }]);
     expect(s.execution).to.deep.equal({ delayMs: 1000, failSteps: ['only'], stuckSteps: [] });
     expect(parseScenario('{"plan":[]}', DEFAULT_SCENARIO).plan).to.deep.equal([]);
@@ -51,21 +67,51 @@ describe('simulator scenarios', function () {
   const bad: [string, RegExp][] = [
     ['{not json', /sim\.kubernaut\.ai\/scenario annotation is not valid JSON/],
     ['[1]', /^scenario must be a JSON object, got \[1\]/],
-    ['{"processing":{"outcome":"Done"}}', /^scenario\.processing\.outcome must be one of Completed, Failed, Stuck, got "Done"/],
-    ['{"processing":{"delayMs":-1}}', /^scenario\.processing\.delayMs must be a delay in milliseconds .*got -1/],
-    ['{"processing":{"delay":5}}', /^scenario\.processing\.delay is not a field of processing \(delayMs, outcome\)/],
+    [
+      '{"processing":{"outcome":"Done"}}',
+      /^scenario\.processing\.outcome must be one of Completed, Failed, Stuck, got "Done"/,
+    ],
+    [
+      '{"processing":{"delayMs":-1}}',
+      /^scenario\.processing\.delayMs must be a delay in milliseconds .*got -1/,
+    ],
+    [
+      '{"processing":{"delay":5}}',
+      /^scenario\.processing\.delay is not a field of processing \(delayMs, outcome\)/,
+    ],
     ['{"processing":"fast"}', /^scenario\.processing must be an object/],
-    ['{"analysis":{"confidence":1.5}}', /^scenario\.analysis\.confidence must be a number between 0 and 1, got 1\.5/],
-    ['{"analysis":{"requiresApproval":"yes"}}', /^scenario\.analysis\.requiresApproval must be true or false, got "yes"/],
-    ['{"analysis":{"approvalDecision":"Maybe"}}', /^scenario\.analysis\.approvalDecision must be one of Approved, Rejected, None/],
+    [
+      '{"analysis":{"confidence":1.5}}',
+      /^scenario\.analysis\.confidence must be a number between 0 and 1, got 1\.5/,
+    ],
+    [
+      '{"analysis":{"requiresApproval":"yes"}}',
+      /^scenario\.analysis\.requiresApproval must be true or false, got "yes"/,
+    ],
+    [
+      '{"analysis":{"approvalDecision":"Maybe"}}',
+      /^scenario\.analysis\.approvalDecision must be one of Approved, Rejected, None/,
+    ],
     ['{"intermediatePhases":1}', /^scenario\.intermediatePhases must be true or false/],
     ['{"speed":"fast"}', /^scenario\.speed is not a scenario field/],
     ['{"plan":{}}', /^scenario\.plan must be a list of steps/],
     ['{"plan":[{"name":"Bad_Name","action":"x"}]}', /^scenario\.plan\[0\]\.name must be a step name/],
-    ['{"plan":[{"name":"a"}]}', /^scenario\.plan\[0\]\.action must be a string of 1 to 128 characters, got undefined/],
-    ['{"plan":[{"name":"a","action":"x"},{"name":"a","action":"y"}]}', /^scenario\.plan\[1\]\.name must be unique/],
-    ['{"plan":[{"name":"a","action":"x","dependsOn":["b"]}]}', /^scenario\.plan\[0\]\.dependsOn\[0\] must name another step of the plan, got "b"/],
-    ['{"plan":[{"name":"a","action":"x","timeout":"5m"}]}', /^scenario\.plan\[0\]\.timeout is not a field of a plan step/],
+    [
+      '{"plan":[{"name":"a"}]}',
+      /^scenario\.plan\[0\]\.action must be a string of 1 to 128 characters, got undefined/,
+    ],
+    [
+      '{"plan":[{"name":"a","action":"x"},{"name":"a","action":"y"}]}',
+      /^scenario\.plan\[1\]\.name must be unique/,
+    ],
+    [
+      '{"plan":[{"name":"a","action":"x","dependsOn":["b"]}]}',
+      /^scenario\.plan\[0\]\.dependsOn\[0\] must name another step of the plan, got "b"/,
+    ],
+    [
+      '{"plan":[{"name":"a","action":"x","timeout":"5m"}]}',
+      /^scenario\.plan\[0\]\.timeout is not a field of a plan step/,
+    ],
     ['{"execution":{"failSteps":"verify"}}', /^scenario\.execution\.failSteps must be a list of step names/],
     ['{"notification":{"outcome":"Lost"}}', /^scenario\.notification\.outcome must be one of Sent, Failed/],
   ];
@@ -76,6 +122,8 @@ describe('simulator scenarios', function () {
   }
 
   it('names the default scenario in errors of the simulator options', function () {
-    expect(() => mergeScenario(DEFAULT_SCENARIO, { processing: { delayMs: Number.NaN } }, 'defaultScenario')).to.throw(/^defaultScenario\.processing\.delayMs/);
+    expect(() =>
+      mergeScenario(DEFAULT_SCENARIO, { processing: { delayMs: Number.NaN } }, 'defaultScenario'),
+    ).to.throw(/^defaultScenario\.processing\.delayMs/);
   });
 });

@@ -1,14 +1,40 @@
 import { expect } from 'chai';
-import { desiredStatus, effectiveTimeouts, enterPhase, lastActivePhase, ledgerFrom, nextDeadline, sameJson, type Ledger, type Status } from '../../src/actors/status.js';
+import {
+  desiredStatus,
+  effectiveTimeouts,
+  enterPhase,
+  lastActivePhase,
+  ledgerFrom,
+  nextDeadline,
+  sameJson,
+  type Ledger,
+  type Status,
+} from '../../src/actors/status.js';
 import type { Observed } from '../../src/actors/observed.js';
 import { MINUTE, T0, request, testSettings } from '../support/machine-harness.js';
 
 type Spec = ReturnType<typeof request>['spec'];
-const rrWith = (timeouts?: Spec['timeouts'], status?: Status) => ({ ...request('rr1', timeouts ? { timeouts } : {}), status });
-const observed = (status?: Status): Observed => ({ rr: rrWith(undefined, status), executions: {}, notifications: {} });
+const rrWith = (timeouts?: Spec['timeouts'], status?: Status) => ({
+  ...request('rr1', timeouts ? { timeouts } : {}),
+  status,
+});
+const observed = (status?: Status): Observed => ({
+  rr: rrWith(undefined, status),
+  executions: {},
+  notifications: {},
+});
 const empty: Ledger = { phaseHistory: [] };
 const walk = (...phases: NonNullable<Ledger['phase']>[]): Ledger =>
-  phases.reduce((l, phase, i) => enterPhase(l, { phase, reason: phase === 'Failed' ? 'StepFailed' : undefined }, T0 + i * MINUTE, testSettings), empty);
+  phases.reduce(
+    (l, phase, i) =>
+      enterPhase(
+        l,
+        { phase, reason: phase === 'Failed' ? 'StepFailed' : undefined },
+        T0 + i * MINUTE,
+        testSettings,
+      ),
+    empty,
+  );
 const at = (iso: string | undefined) => Date.parse(iso ?? '');
 
 describe('status: the ledger and the derived status', function () {
@@ -18,11 +44,25 @@ describe('status: the ledger and the derived status', function () {
     });
 
     it('takes valid per-request overrides', function () {
-      expect(effectiveTimeouts(rrWith({ global: '2h', executing: '1h30m', processing: '90s' }), testSettings.timeouts)).to.include({ global: 7_200_000, executing: 5_400_000, processing: 90_000, analyzing: 900_000 });
+      expect(
+        effectiveTimeouts(
+          rrWith({ global: '2h', executing: '1h30m', processing: '90s' }),
+          testSettings.timeouts,
+        ),
+      ).to.include({ global: 7_200_000, executing: 5_400_000, processing: 90_000, analyzing: 900_000 });
     });
 
     it('keeps the default for malformed, empty, zero or negative overrides', function () {
-      const t = effectiveTimeouts(rrWith({ global: 'soon', processing: '', analyzing: '0s', awaitingApproval: '-5m', workflowPlanning: '15' }), testSettings.timeouts);
+      const t = effectiveTimeouts(
+        rrWith({
+          global: 'soon',
+          processing: '',
+          analyzing: '0s',
+          awaitingApproval: '-5m',
+          workflowPlanning: '15',
+        }),
+        testSettings.timeouts,
+      );
       expect(t).to.deep.equal(testSettings.timeouts);
     });
   });
@@ -30,7 +70,9 @@ describe('status: the ledger and the derived status', function () {
   describe('enterPhase and the phase history', function () {
     it('closes the previous entry and opens the next, keeping startTime from the first', function () {
       const l = walk('Pending', 'Initializing', 'Processing');
-      expect(l.phaseHistory.map((h) => [h.phase, at(h.enteredAt) - T0, h.exitedAt && at(h.exitedAt) - T0])).to.deep.equal([
+      expect(
+        l.phaseHistory.map((h) => [h.phase, at(h.enteredAt) - T0, h.exitedAt && at(h.exitedAt) - T0]),
+      ).to.deep.equal([
         ['Pending', 0, MINUTE],
         ['Initializing', MINUTE, 2 * MINUTE],
         ['Processing', 2 * MINUTE, undefined],
@@ -52,15 +94,27 @@ describe('status: the ledger and the derived status', function () {
     });
 
     it('records timeoutPhase for a timeout', function () {
-      const l = enterPhase(walk('Pending', 'Processing'), { phase: 'TimedOut', reason: 'PhaseTimeout', timeoutPhase: 'Processing' }, T0 + 20 * MINUTE, testSettings);
+      const l = enterPhase(
+        walk('Pending', 'Processing'),
+        { phase: 'TimedOut', reason: 'PhaseTimeout', timeoutPhase: 'Processing' },
+        T0 + 20 * MINUTE,
+        testSettings,
+      );
       expect(l).to.include({ phase: 'TimedOut', timeoutPhase: 'Processing' });
     });
 
     it('bounds the history to historyLimit entries, dropping the oldest', function () {
       const settings = { ...testSettings, historyLimit: 3 };
       let l = empty;
-      for (const [i, phase] of (['Pending', 'Initializing', 'Processing', 'Analyzing', 'WorkflowPlanning'] as const).entries()) l = enterPhase(l, { phase }, T0 + i, settings);
-      expect(l.phaseHistory.map((h) => h.phase)).to.deep.equal(['Processing', 'Analyzing', 'WorkflowPlanning']);
+      for (const [i, phase] of (
+        ['Pending', 'Initializing', 'Processing', 'Analyzing', 'WorkflowPlanning'] as const
+      ).entries())
+        l = enterPhase(l, { phase }, T0 + i, settings);
+      expect(l.phaseHistory.map((h) => h.phase)).to.deep.equal([
+        'Processing',
+        'Analyzing',
+        'WorkflowPlanning',
+      ]);
       expect(at(l.startTime)).to.equal(T0);
     });
 
@@ -78,12 +132,25 @@ describe('status: the ledger and the derived status', function () {
 
   describe('nextDeadline', function () {
     it('is the earlier of the phase deadline and the global deadline', function () {
-      expect(nextDeadline(walk('Processing'), rrWith(), testSettings)).to.deep.equal({ at: T0 + 15 * MINUTE, kind: 'phase', phase: 'Processing', limitMs: 15 * MINUTE });
-      expect(nextDeadline(walk('Processing'), rrWith({ global: '10m' }), testSettings)).to.deep.equal({ at: T0 + 10 * MINUTE, kind: 'global', phase: 'Processing', limitMs: 10 * MINUTE });
+      expect(nextDeadline(walk('Processing'), rrWith(), testSettings)).to.deep.equal({
+        at: T0 + 15 * MINUTE,
+        kind: 'phase',
+        phase: 'Processing',
+        limitMs: 15 * MINUTE,
+      });
+      expect(nextDeadline(walk('Processing'), rrWith({ global: '10m' }), testSettings)).to.deep.equal({
+        at: T0 + 10 * MINUTE,
+        kind: 'global',
+        phase: 'Processing',
+        limitMs: 10 * MINUTE,
+      });
     });
 
     it('counts Pending and Initializing against the processing timeout', function () {
-      for (const phase of ['Pending', 'Initializing'] as const) expect(nextDeadline(walk(phase), rrWith({ processing: '3m' }), testSettings)?.at).to.equal(T0 + 3 * MINUTE);
+      for (const phase of ['Pending', 'Initializing'] as const)
+        expect(nextDeadline(walk(phase), rrWith({ processing: '3m' }), testSettings)?.at).to.equal(
+          T0 + 3 * MINUTE,
+        );
     });
 
     it('has none for a new or a terminal request', function () {
@@ -98,14 +165,32 @@ describe('status: the ledger and the derived status', function () {
       const first = desiredStatus(l, observed(), testSettings, T0 + 5 * MINUTE);
       const ready = first.conditions?.find((c) => c.type === 'Ready');
       expect(ready).to.include({ status: 'False', reason: 'InProgress' });
-      const second = desiredStatus(walk('Pending', 'Processing', 'Analyzing'), observed(first), testSettings, T0 + 9 * MINUTE);
-      expect(second.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).to.equal(ready?.lastTransitionTime);
-      const done = desiredStatus(walk('Pending', 'Executing', 'Completed'), observed(second), testSettings, T0 + 10 * MINUTE);
-      expect(at(done.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime)).to.equal(T0 + 10 * MINUTE);
+      const second = desiredStatus(
+        walk('Pending', 'Processing', 'Analyzing'),
+        observed(first),
+        testSettings,
+        T0 + 9 * MINUTE,
+      );
+      expect(second.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).to.equal(
+        ready?.lastTransitionTime,
+      );
+      const done = desiredStatus(
+        walk('Pending', 'Executing', 'Completed'),
+        observed(second),
+        testSettings,
+        T0 + 10 * MINUTE,
+      );
+      expect(at(done.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime)).to.equal(
+        T0 + 10 * MINUTE,
+      );
     });
 
     it('reports a failed phase in its condition and in Ready, with the reason and message', function () {
-      const l = { ...walk('Pending', 'Processing', 'Analyzing', 'Failed'), reason: 'AnalysisFailed', message: 'model down' };
+      const l = {
+        ...walk('Pending', 'Processing', 'Analyzing', 'Failed'),
+        reason: 'AnalysisFailed',
+        message: 'model down',
+      };
       const conditions = desiredStatus(l, observed(), testSettings, T0).conditions ?? [];
       expect(conditions.map((c) => [c.type, c.status, c.reason])).to.deep.equal([
         ['ProcessingComplete', 'True', 'Enriched'],
@@ -116,22 +201,35 @@ describe('status: the ledger and the derived status', function () {
     });
 
     it('marks Approved False after an approval was rejected and True after approval', function () {
-      const rejected = { ...walk('Pending', 'Analyzing', 'AwaitingApproval', 'Failed'), reason: 'ApprovalRejected' };
-      expect(desiredStatus(rejected, observed(), testSettings, T0).conditions?.find((c) => c.type === 'Approved')).to.include({ status: 'False', reason: 'Rejected' });
+      const rejected = {
+        ...walk('Pending', 'Analyzing', 'AwaitingApproval', 'Failed'),
+        reason: 'ApprovalRejected',
+      };
+      expect(
+        desiredStatus(rejected, observed(), testSettings, T0).conditions?.find((c) => c.type === 'Approved'),
+      ).to.include({ status: 'False', reason: 'Rejected' });
       const approved = walk('Pending', 'Analyzing', 'AwaitingApproval', 'WorkflowPlanning');
-      expect(desiredStatus(approved, observed(), testSettings, T0).conditions?.find((c) => c.type === 'Approved')).to.include({ status: 'True', message: 'Approved by an approver.' });
+      expect(
+        desiredStatus(approved, observed(), testSettings, T0).conditions?.find((c) => c.type === 'Approved'),
+      ).to.include({ status: 'True', message: 'Approved by an approver.' });
     });
 
     it('shows recorded refs while the caches lack the children, and drops undefined fields', function () {
       const recorded: Status = {
         remediationProcessingRef: { name: 'rr1-processing', namespace: 'ns', uid: 'u1' },
-        kubernetesExecutionRefs: [{ step: 'a', name: 'rr1-step-a', namespace: 'ns', uid: 'u2', phase: 'Completed' }, { step: 'b', name: 'rr1-step-b', namespace: 'ns', uid: 'u3' }],
+        kubernetesExecutionRefs: [
+          { step: 'a', name: 'rr1-step-a', namespace: 'ns', uid: 'u2', phase: 'Completed' },
+          { step: 'b', name: 'rr1-step-b', namespace: 'ns', uid: 'u3' },
+        ],
         notificationRefs: [{ type: 'escalation', name: 'rr1-escalation', namespace: 'ns', uid: 'u4' }],
         approvalNotificationSent: true,
       };
       const s = desiredStatus(walk('Pending', 'Executing'), observed(recorded), testSettings, T0);
       expect(s.remediationProcessingRef).to.deep.equal(recorded.remediationProcessingRef);
-      expect(s.kubernetesExecutionRefs).to.deep.equal([{ ...recorded.kubernetesExecutionRefs![0] }, { ...recorded.kubernetesExecutionRefs![1], phase: 'Pending' }]);
+      expect(s.kubernetesExecutionRefs).to.deep.equal([
+        { ...recorded.kubernetesExecutionRefs![0] },
+        { ...recorded.kubernetesExecutionRefs![1], phase: 'Pending' },
+      ]);
       expect(s.notificationRefs).to.deep.equal(recorded.notificationRefs);
       expect(s.approvalNotificationSent).to.equal(true);
       expect(s.conditions?.find((c) => c.type === 'Escalated')?.status).to.equal('True');

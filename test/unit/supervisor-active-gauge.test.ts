@@ -8,7 +8,10 @@ describe('the active-requests gauge', function () {
     const f = fleet();
     await f.start('rr1');
     expect(f.seen.active.get('Processing')).to.equal(1);
-    f.cluster('rr1').patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, deletionTimestamp: new Date(T0) } }));
+    f.cluster('rr1').patchRequest((rr) => ({
+      ...rr,
+      metadata: { ...rr.metadata, deletionTimestamp: new Date(T0) },
+    }));
     await f.request('modified', 'rr1');
     expect(f.cluster('rr1').rr.metadata?.finalizers).to.deep.equal([]);
     expect(f.supervisor.counts.running).to.equal(0);

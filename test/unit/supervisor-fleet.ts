@@ -34,7 +34,9 @@ export function fleet() {
   });
   const view = (ref: RequestRef): Observed | undefined => {
     const snapshot = clusters.get(ref.uid)?.snapshot();
-    return snapshot && broken.has(ref.uid) ? ({ ...snapshot, executions: null } as unknown as Observed) : snapshot;
+    return snapshot && broken.has(ref.uid)
+      ? ({ ...snapshot, executions: null } as unknown as Observed)
+      : snapshot;
   };
   const supervisor = new Supervisor({
     clock,
@@ -91,7 +93,12 @@ export function fleet() {
     async childStatus(name: string, child: string, status: Record<string, unknown>): Promise<void> {
       const cluster = f.cluster(name);
       cluster.setChildStatus(`${name}-${child}`, status);
-      supervisor.onChild('modified', cluster.children.get(`${name}-${child}`)!.kind, uidOf(name), `${name}-${child}`);
+      supervisor.onChild(
+        'modified',
+        cluster.children.get(`${name}-${child}`)!.kind,
+        uidOf(name),
+        `${name}-${child}`,
+      );
       await flush();
     },
     async advance(ms: number): Promise<void> {

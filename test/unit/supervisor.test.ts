@@ -73,7 +73,10 @@ describe('the supervisor', function () {
   it('spawns nothing for a request the view does not have', async function () {
     const f = fleet();
     await f.start();
-    f.supervisor.onRequest('added', { ...request('ghost'), metadata: { name: 'ghost', namespace: 'ns', uid: 'uid-ghost' } });
+    f.supervisor.onRequest('added', {
+      ...request('ghost'),
+      metadata: { name: 'ghost', namespace: 'ns', uid: 'uid-ghost' },
+    });
     expect(f.supervisor.counts.running).to.equal(0);
   });
 
@@ -99,7 +102,10 @@ describe('the supervisor', function () {
 
     it('spawns again for a passivated request that is being deleted, and releases it', async function () {
       const f = await withFinished();
-      f.cluster('rr1').patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, deletionTimestamp: new Date(T0) } }));
+      f.cluster('rr1').patchRequest((rr) => ({
+        ...rr,
+        metadata: { ...rr.metadata, deletionTimestamp: new Date(T0) },
+      }));
       await f.request('modified', 'rr1');
       expect(f.cluster('rr1').rr.metadata?.finalizers).to.deep.equal([]);
       expect(f.supervisor.counts).to.deep.equal({ running: 0, passivated: 0, retained: 0 });
@@ -174,7 +180,10 @@ describe('the supervisor', function () {
       await f.request('modified', 'rr1');
       expect(f.supervisor.actorOf(uidOf('rr1'))).to.equal(undefined);
       expect(f.seen.restarted).to.equal(1);
-      expect(f.lines.at(-1)).to.deep.include({ level: 'error', msg: 'actor crashed; rebuilding it from the caches' });
+      expect(f.lines.at(-1)).to.deep.include({
+        level: 'error',
+        msg: 'actor crashed; rebuilding it from the caches',
+      });
       expect(f.lines.at(-1)?.bindings).to.deep.equal({ namespace: 'ns', name: 'rr1', uid: uidOf('rr1') });
       f.broken.clear();
       await f.request('modified', 'rr1');
@@ -198,7 +207,9 @@ describe('the supervisor', function () {
       expect(f.lines.filter((l) => l.level === 'error')).to.have.length(2);
       await f.advance(1);
       expect(f.seen.restarted).to.equal(2);
-      expect(f.lines.at(-1)?.msg).to.equal('actor crashed too often; it stays stopped until the request changes');
+      expect(f.lines.at(-1)?.msg).to.equal(
+        'actor crashed too often; it stays stopped until the request changes',
+      );
       await f.advance(5 * MINUTE);
       expect(f.supervisor.counts.running).to.equal(0);
       f.broken.clear();

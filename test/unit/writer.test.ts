@@ -6,12 +6,21 @@ import { ApiWriter } from '../../src/k8s/writer.js';
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
-const apiError = (code: number, message = 'nope') => Object.assign(new Error(`HTTP ${code}`), { code, body: JSON.stringify({ message }) });
+const apiError = (code: number, message = 'nope') =>
+  Object.assign(new Error(`HTTP ${code}`), { code, body: JSON.stringify({ message }) });
 
 function writer(options: Partial<ConstructorParameters<typeof ApiWriter>[0]> = {}) {
   const clock = new SimulatedClock();
   clock.set(1_000_000);
-  const w = new ApiWriter({ qps: 10, burst: 2, maxConcurrent: 10, maxRetries: 3, backoff: { initialMs: 100, maxMs: 1000, jitter: 0 }, clock, ...options });
+  const w = new ApiWriter({
+    qps: 10,
+    burst: 2,
+    maxConcurrent: 10,
+    maxRetries: 3,
+    backoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+    clock,
+    ...options,
+  });
   w.recordIssued = true;
   return { w, clock };
 }
@@ -40,14 +49,20 @@ describe('the API writer', function () {
     let running = 0;
     let most = 0;
     const calls = Array.from({ length: 5 }, (_, i) =>
-      w.run('create', 'X', `call ${i}`, () => new Promise<void>((resolve) => {
-        running++;
-        most = Math.max(most, running);
-        release.push(() => {
-          running--;
-          resolve();
-        });
-      })),
+      w.run(
+        'create',
+        'X',
+        `call ${i}`,
+        () =>
+          new Promise<void>((resolve) => {
+            running++;
+            most = Math.max(most, running);
+            release.push(() => {
+              running--;
+              resolve();
+            });
+          }),
+      ),
     );
     for (let i = 0; i < 5; i++) {
       await flush();
@@ -106,7 +121,9 @@ describe('the API writer', function () {
 
   it('gives up after maxRetries with a classified, retryable error naming the call', async function () {
     const { w, clock } = writer({ qps: 1000, burst: 1000, maxRetries: 2 });
-    const result = w.run('patch', 'X', 'write status of ns/a', () => Promise.reject(apiError(500, 'etcd timeout')));
+    const result = w.run('patch', 'X', 'write status of ns/a', () =>
+      Promise.reject(apiError(500, 'etcd timeout')),
+    );
     for (const wait of [100, 200]) {
       await flush();
       clock.increment(wait);
@@ -114,17 +131,25 @@ describe('the API writer', function () {
     const err = (await result.catch((e: unknown) => e)) as OrchestratorError;
     expect(err).to.be.instanceOf(OrchestratorError);
     expect(err).to.include({ code: 'API_UNAVAILABLE', category: 'B', retryable: true, httpStatus: 500 });
-    expect(err.message).to.equal('write status of ns/a: the API server answered 500 (etcd timeout); retrying with backoff');
+    expect(err.message).to.equal(
+      'write status of ns/a: the API server answered 500 (etcd timeout); retrying with backoff',
+    );
   });
 
   it('does not retry what can never succeed: 422, 409 and 404', async function () {
-    for (const [code, expected] of [[422, 'INVALID_OBJECT'], [409, 'STATUS_CONFLICT'], [404, 'GONE']] as const) {
+    for (const [code, expected] of [
+      [422, 'INVALID_OBJECT'],
+      [409, 'STATUS_CONFLICT'],
+      [404, 'GONE'],
+    ] as const) {
       const { w } = writer();
       let attempts = 0;
-      const err = (await w.run('create', 'X', 'create X ns/a', () => {
-        attempts++;
-        return Promise.reject(apiError(code));
-      }).catch((e: unknown) => e)) as OrchestratorError;
+      const err = (await w
+        .run('create', 'X', 'create X ns/a', () => {
+          attempts++;
+          return Promise.reject(apiError(code));
+        })
+        .catch((e: unknown) => e)) as OrchestratorError;
       expect(err.code, String(code)).to.equal(expected);
       expect(attempts, String(code)).to.equal(1);
     }
@@ -152,7 +177,9 @@ describe('the error catalog', function () {
     }
   });
   it('says what to do about a refused call', function () {
-    expect(classify(apiError(403, 'forbidden: cannot patch'), 'patch ns/a').message).to.equal('patch ns/a: the API server answered 403 (forbidden: cannot patch); grant the orchestrator the verbs of config/rbac/role.yaml');
+    expect(classify(apiError(403, 'forbidden: cannot patch'), 'patch ns/a').message).to.equal(
+      'patch ns/a: the API server answered 403 (forbidden: cannot patch); grant the orchestrator the verbs of config/rbac/role.yaml',
+    );
   });
   it('keeps an error that is already classified', function () {
     const e = new OrchestratorError('CHILD_CONFLICT', 'x');
