@@ -7,3 +7,4 @@ export type * from './generated/workflowexecutions.js';
 export type * from './generated/kubernetesexecutions.js';
 export type * from './generated/notificationrequests.js';
 export * from './kinds.js';
+export * from './reasons.js';
