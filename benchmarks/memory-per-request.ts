@@ -104,7 +104,7 @@ function request(i: number, phase: BenchPhase): RemediationRequest {
             ],
           }
         : {}),
-    } as RemediationRequest['status'],
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import { withConnectionReuse } from './k8s/connection-reuse.js';
 import { RemediationApi } from './k8s/remediation-api.js';
 import { ApiWriter } from './k8s/writer.js';
 import type { Logger, Metrics } from './observability/index.js';
-import { Supervisor, type SupervisorLog } from './supervisor/index.js';
+import { Supervisor } from './supervisor/index.js';
 import type { Clock } from './util/clock.js';
 
 export interface OrchestratorDeps {
@@ -91,7 +91,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     view: (ref) => caches.view(ref.namespace, ref.name, ref.uid),
     applyEffects: api.apply,
     deleteRequest: api.deleteRequest,
-    log: logger as unknown as SupervisorLog,
+    log: logger,
     observer: {
       mailbox: (delta) => metrics.mailboxDepth.inc(delta),
       transition: (from, to, seconds, reason, timeoutPhase) => {

@@ -38,7 +38,7 @@ export interface ActorHost {
   clock: Clock;
   /** The request and its children as the caches have them now; undefined once the request is gone. */
   view(ref: RequestRef): Observed | undefined;
-  applyEffects(batch: EffectBatch): Promise<EffectResult>;
+  applyEffects: (batch: EffectBatch) => Promise<EffectResult>;
   retryBackoff: BackoffPolicy;
   /** The log of one request, asked for when there is something to log (not kept by the actor). */
   logFor(ref: RequestRef): ActorLog;
@@ -66,7 +66,7 @@ function runtimeMachine(
   retryBackoff: BackoffPolicy,
 ): RuntimeMachine {
   let byPolicy = provided.get(applyEffects);
-  if (!byPolicy) provided.set(applyEffects, (byPolicy = new Map()));
+  if (!byPolicy) provided.set(applyEffects, (byPolicy = new Map<string, RuntimeMachine>()));
   const key = `${retryBackoff.initialMs}/${retryBackoff.maxMs}/${retryBackoff.jitter}`;
   let machine = byPolicy.get(key);
   if (!machine) {

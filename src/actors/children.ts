@@ -63,7 +63,7 @@ export function processingFor(rr: RemediationRequest): ChildCreate {
   return {
     kind: 'RemediationProcessing',
     name,
-    body: envelope(rr, 'RemediationProcessing', name, true) as RemediationProcessing,
+    body: envelope(rr, 'RemediationProcessing', name, true),
   };
 }
 
@@ -78,7 +78,7 @@ export function analysisFor(
     signalFingerprint: rr.spec.targetingData.signalFingerprint,
     enrichedData: processing?.status?.enrichedData ?? {},
   };
-  return { kind: 'AIAnalysis', name, body: { ...base, spec } as AIAnalysis };
+  return { kind: 'AIAnalysis', name, body: { ...base, spec } };
 }
 
 export function workflowFor(rr: RemediationRequest, analysis: AIAnalysis | undefined): ChildCreate {
@@ -88,7 +88,7 @@ export function workflowFor(rr: RemediationRequest, analysis: AIAnalysis | undef
   return {
     kind: 'WorkflowExecution',
     name,
-    body: { ...base, spec: { ...base.spec, recommendations } } as WorkflowExecution,
+    body: { ...base, spec: { ...base.spec, recommendations } },
   };
 }
 
@@ -108,7 +108,7 @@ export function executionFor(
   return {
     kind: 'KubernetesExecution',
     name,
-    body: { ...base, spec: { ...base.spec, workflowExecutionRef, step: stepSpec } } as KubernetesExecution,
+    body: { ...base, spec: { ...base.spec, workflowExecutionRef, step: stepSpec } },
   };
 }
 

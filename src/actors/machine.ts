@@ -250,7 +250,7 @@ export const remediationMachine = setup({
             {
               guard: 'isNew',
               target: 'active.Pending',
-              actions: { type: 'enter', params: { phase: 'Pending' as Phase } },
+              actions: { type: 'enter', params: { phase: 'Pending' } },
             },
           ],
         },
@@ -336,10 +336,7 @@ export const remediationMachine = setup({
                 })),
                 {
                   ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })),
-                  actions: [
-                    'copyApproval',
-                    { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' as Phase }) },
-                  ],
+                  actions: ['copyApproval', { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' }) }],
                 },
               ],
             },
@@ -357,10 +354,7 @@ export const remediationMachine = setup({
                 })),
                 {
                   ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })),
-                  actions: [
-                    'copyApproval',
-                    { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' as Phase }) },
-                  ],
+                  actions: ['copyApproval', { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' }) }],
                 },
               ],
             },

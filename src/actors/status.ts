@@ -139,7 +139,7 @@ export function stepPhases(observed: Observed): Map<string, StepPhase> {
     else phases.set(ref.step, 'Pending');
   }
   for (const [step, ke] of Object.entries(observed.executions))
-    phases.set(step, (ke.status?.phase ?? 'Pending') as StepPhase);
+    phases.set(step, ke.status?.phase ?? 'Pending');
   return phases;
 }
 

@@ -25,7 +25,7 @@ export function withConnectionReuse(kubeConfig: KubeConfig): KubeConfig {
     for (const field of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']) {
       const value = tls[field];
       hash.update(`|${field}:`);
-      if (value !== undefined) hash.update(Buffer.isBuffer(value) ? value : String(value));
+      if (value !== undefined) hash.update(Buffer.isBuffer(value) ? value : JSON.stringify(value));
     }
     const key = hash.digest('hex');
     if (!dispatchers.has(key)) dispatchers.set(key, original(cluster, agentOptions));

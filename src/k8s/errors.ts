@@ -80,8 +80,7 @@ function serverMessage(err: unknown): string {
       return body;
     }
   }
-  if (body && typeof body === 'object' && 'message' in body)
-    return String((body as { message: unknown }).message);
+  if (body && typeof body === 'object' && 'message' in body) return String(body.message);
   return err instanceof Error ? err.message : String(err);
 }
 

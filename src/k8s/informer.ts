@@ -262,7 +262,7 @@ export class Informer<T extends KubeObject> {
     const previous = names?.get(name);
     if (previous && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
     if (previous) this.unindex(previous);
-    if (!names) this.store.set(namespace, (names = new Map()));
+    if (!names) this.store.set(namespace, (names = new Map<string, T>()));
     names.set(name, object);
     if (!previous) this.count++;
     this.index(object);

@@ -199,15 +199,14 @@ export function projectProcessing(rp: RemediationProcessing): RemediationProcess
 export function projectAnalysis(aia: AIAnalysis): AIAnalysis {
   const status = childStatus(aia.status, 'always', ['approval', 'approvalContext']);
   const investigation = aia.status?.investigationResult;
-  if (status && investigation)
-    status.investigationResult = pick(investigation, ['recommendations']) as typeof investigation;
+  if (status && investigation) status.investigationResult = pick(investigation, ['recommendations']);
   return envelope(aia, childSpec(aia.spec), status) as AIAnalysis;
 }
 
 export function projectWorkflow(we: WorkflowExecution): WorkflowExecution {
   const status = childStatus(we.status, 'failed');
   const plan = we.status?.plan;
-  if (status && plan) status.plan = pick(plan, ['steps']) as typeof plan;
+  if (status && plan) status.plan = pick(plan, ['steps']);
   return envelope(we, childSpec(we.spec), status) as WorkflowExecution;
 }
 

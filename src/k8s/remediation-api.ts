@@ -198,9 +198,9 @@ export class RemediationApi {
     const what = `create ${child.kind} ${request.namespace}/${child.name}`;
     const started = this.clock.now();
     try {
-      const created = (await this.writer.run('create', child.kind, what, () =>
+      const created = await this.writer.run<ChildObject>('create', child.kind, what, () =>
         this.call('POST', collectionPath(child.kind, request.namespace), child.body),
-      )) as ChildObject;
+      );
       this.observer.childCreated?.(child.kind, (this.clock.now() - started) / 1000);
       if (child.kind === 'NotificationRequest')
         this.observer.notificationCreated?.((child.body.spec as { type: string }).type);
@@ -230,9 +230,9 @@ export class RemediationApi {
     name: string,
   ): Promise<ChildObject | undefined> {
     try {
-      return (await this.writer.run('patch', kind, `cancel ${kind} ${namespace}/${name}`, () =>
+      return await this.writer.run<ChildObject>('patch', kind, `cancel ${kind} ${namespace}/${name}`, () =>
         this.call('PATCH', objectPath(kind, namespace, name), { spec: { cancelRequested: true } }),
-      )) as ChildObject;
+      );
     } catch (err) {
       if ((err as OrchestratorError).code === 'GONE') return undefined;
       throw err;
@@ -261,13 +261,13 @@ export class RemediationApi {
       if (present) finalizers.push(FINALIZER);
       const body = { metadata: { finalizers, resourceVersion: current.resourceVersion } };
       try {
-        return (await this.writer.run(
+        return await this.writer.run<RemediationRequest>(
           'patch',
           'RemediationRequest',
           `${present ? 'add' : 'remove'} finalizer on ${request.namespace}/${request.name}`,
           () => this.call('PATCH', objectPath('RemediationRequest', request.namespace, request.name), body),
           { lane },
-        )) as RemediationRequest;
+        );
       } catch (err) {
         const code = (err as OrchestratorError).code;
         if (code === 'GONE') return undefined;
@@ -294,7 +294,7 @@ export class RemediationApi {
     for (let attempt = 0; ; attempt++) {
       const body = { metadata: { resourceVersion: rv }, status: statusPatch(status, current) };
       try {
-        const rr = (await this.writer.run(
+        const rr = await this.writer.run<RemediationRequest>(
           'patch',
           'RemediationRequest',
           `write status of ${request.namespace}/${request.name}`,
@@ -305,7 +305,7 @@ export class RemediationApi {
               body,
             ),
           { lane },
-        )) as RemediationRequest;
+        );
         this.observer.statusUpdate?.('success');
         return rr;
       } catch (err) {

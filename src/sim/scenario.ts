@@ -173,7 +173,7 @@ export function validateOverride(value: unknown, path = 'scenario'): ScenarioOve
       fail(p, `is not a scenario field (intermediatePhases, plan, ${Object.keys(SECTIONS).join(', ')})`, v);
     }
   }
-  return value as ScenarioOverride;
+  return value;
 }
 
 /** `base` with `override` deep-merged in: sections field by field, lists replaced. Validates the override. */

@@ -28,7 +28,7 @@ export interface SupervisorDeps {
   maxRestarts: number;
   recentlyFinishedSize: number;
   view(ref: RequestRef): Observed | undefined;
-  applyEffects(batch: EffectBatch): Promise<EffectResult>;
+  applyEffects: (batch: EffectBatch) => Promise<EffectResult>;
   /** Deletes a request whose retention expired (the garbage collector takes its owned children). */
   deleteRequest(ref: RequestRef): Promise<void>;
   log: SupervisorLog;

@@ -159,7 +159,7 @@ export class Objects {
         informer.on(check);
         informer.start().then(check, (err: unknown) => {
           clearTimeout(timer);
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
         });
       });
     } finally {

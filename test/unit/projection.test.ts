@@ -306,8 +306,8 @@ describe('projection: what the informer caches keep', function () {
         expect(at(p, path), name).to.deep.equal(at(o, path));
       }
       if (kind !== 'RemediationRequest')
-        expect(ownerUid(p as unknown as ChildObject), kind)
-          .to.equal(ownerUid(o as unknown as ChildObject))
+        expect(ownerUid(p), kind)
+          .to.equal(ownerUid(o))
           .and.to.equal('rr-uid');
     }
   });

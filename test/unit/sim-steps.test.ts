@@ -25,7 +25,7 @@ function child(spec: Record<string, unknown> = {}, status?: Record<string, unkno
     metadata: { name: 'x', namespace: 'ns', uid: 'u1', resourceVersion: '1' },
     spec: { remediationRequestRef: { name: 'rr', namespace: 'ns', uid: 'p1' }, targetingData, ...spec },
     ...(status ? { status } : {}),
-  } as ChildObject;
+  };
 }
 
 function scenario(override: ScenarioOverride = {}) {

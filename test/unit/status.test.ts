@@ -125,7 +125,7 @@ describe('status: the ledger and the derived status', function () {
 
     it('rebuilds the ledger from a written status, and an empty one from none', function () {
       const l = walk('Pending', 'Processing');
-      expect(sameJson(ledgerFrom({ ...l, conditions: [] } as Status), l)).to.equal(true);
+      expect(sameJson(ledgerFrom({ ...l, conditions: [] }), l)).to.equal(true);
       expect(sameJson(ledgerFrom(undefined), empty)).to.equal(true);
     });
   });

@@ -1,6 +1,5 @@
 // The supervisor against a scripted event stream (see supervisor-fleet.ts for the fakes).
 import { expect } from 'chai';
-import type { ChildKindName } from '../../src/api/index.js';
 import { MINUTE, T0, flush, request, testSettings } from '../support/machine-harness.js';
 import { fleet, uidOf } from './supervisor-fleet.js';
 
@@ -44,8 +43,8 @@ describe('the supervisor', function () {
     const f = fleet();
     await f.start('rr1');
     const writes = f.cluster('rr1').writes.length;
-    f.supervisor.onChild('modified', 'RemediationProcessing' as ChildKindName, 'nobody', 'x-processing');
-    f.supervisor.onChild('deleted', 'RemediationProcessing' as ChildKindName, undefined, 'rr1-processing');
+    f.supervisor.onChild('modified', 'RemediationProcessing', 'nobody', 'x-processing');
+    f.supervisor.onChild('deleted', 'RemediationProcessing', undefined, 'rr1-processing');
     f.supervisor.onRequest('added', { ...request('anon'), metadata: { name: 'anon' } });
     await flush();
     expect(f.cluster('rr1').writes).to.have.length(writes);
