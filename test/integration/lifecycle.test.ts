@@ -16,7 +16,7 @@ type Status = {
   startTime?: string;
   phaseHistory?: { phase: string; enteredAt: string }[];
 };
-const statusOf = (o: Obj | undefined): Status => (o?.status ?? {});
+const statusOf = (o: Obj | undefined): Status => o?.status ?? {};
 const byName = (name: string) => (items: Obj[]) => items.find((o) => o.metadata.name === name);
 const inPhase = (name: string, phase: string) => (items: Obj[]) => {
   const o = byName(name)(items);

@@ -166,10 +166,7 @@ describe('observed: merging cache snapshots with what the actor wrote', function
         rvOf(o.notifications.escalation),
         rvOf(o.rr),
       ]).to.deep.equal(['11', '12', '13', '14', '15', '16']);
-      const stale = withWritten(
-        withWritten(o, { ...rrAt('3'), kind: 'RemediationRequest' }),
-        ke('a', '2'),
-      );
+      const stale = withWritten(withWritten(o, { ...rrAt('3'), kind: 'RemediationRequest' }), ke('a', '2'));
       expect([rvOf(stale.rr), rvOf(stale.executions.a)]).to.deep.equal(['16', '14']);
     });
 

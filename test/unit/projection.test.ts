@@ -306,9 +306,7 @@ describe('projection: what the informer caches keep', function () {
         expect(at(p, path), name).to.deep.equal(at(o, path));
       }
       if (kind !== 'RemediationRequest')
-        expect(ownerUid(p), kind)
-          .to.equal(ownerUid(o))
-          .and.to.equal('rr-uid');
+        expect(ownerUid(p), kind).to.equal(ownerUid(o)).and.to.equal('rr-uid');
     }
   });
 
