@@ -6,6 +6,7 @@ import type { KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { KubeHttp, type Query } from './kube-http.js';
+import { OrchestratorError, classify, httpStatusOf } from './errors.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -154,7 +155,7 @@ export class Informer<T extends KubeObject> {
         }
         this.watch();
       },
-      (err: unknown) => this.retry('list', err, true),
+      (err: unknown) => this.retry('list', classify(err, `list ${this.path()}`), true),
     );
   }
 
@@ -190,7 +191,13 @@ export class Informer<T extends KubeObject> {
         this.resourceVersion = '';
         this.relist();
       } else if (err && (err as Error).name !== 'TimeoutError' && (err as Error).name !== 'AbortError') {
-        this.retry('watch', err, false);
+        const detail = err instanceof Error ? err.message : JSON.stringify(err);
+        const lost = `watch ${this.path()} ended (${detail}); re-watching with backoff`;
+        this.retry(
+          'watch',
+          new OrchestratorError('WATCH_LOST', lost, httpStatusOf(err), { cause: err }),
+          false,
+        );
       } else {
         this.watch();
       }
