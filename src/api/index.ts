@@ -7,4 +7,5 @@ export type * from './generated/workflowexecutions.js';
 export type * from './generated/kubernetesexecutions.js';
 export type * from './generated/notificationrequests.js';
 export * from './kinds.js';
+export * from './error-catalog.js';
 export * from './reasons.js';

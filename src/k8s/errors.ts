@@ -1,58 +1,18 @@
-// One error catalog: stable codes, the seed's categories A-F, retryable or terminal, and a message
-// that gives the rule, the value received and what to do next.
-export type Category = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+// The error a call on the API server ends with: a code of the catalog (src/api/error-catalog.ts), its
+// category and whether it is retryable, and a message that gives what was attempted, what the API
+// server answered and what happens next. `classify` maps any failure of a call onto the catalog.
+import { ERROR_CODES, type Category, type ErrorCode } from '../api/error-catalog.js';
 
-export const ERROR_CODES = {
-  CHILD_NOT_FOUND: {
-    category: 'A',
-    retryable: true,
-    what: 'a child is not in the API server (not created yet, or deleted)',
-  },
-  API_UNAVAILABLE: {
-    category: 'B',
-    retryable: true,
-    what: 'the API server did not answer, timed out, throttled us (429) or failed (5xx)',
-  },
-  FORBIDDEN: {
-    category: 'B',
-    retryable: true,
-    what: 'RBAC refused the call; it is retried with backoff until the Role is fixed',
-  },
-  INVALID_OBJECT: {
-    category: 'C',
-    retryable: false,
-    what: 'the API server rejected an object as invalid (400/422)',
-  },
-  WATCH_LOST: {
-    category: 'D',
-    retryable: true,
-    what: 'a watch ended with an error; the informer relists with backoff',
-  },
-  STATUS_CONFLICT: {
-    category: 'E',
-    retryable: true,
-    what: 'the request changed under a status write (409); re-read and retried',
-  },
-  CHILD_FAILED: {
-    category: 'F',
-    retryable: false,
-    what: 'a child reported Failed; the request fails and escalates',
-  },
-  CHILD_CONFLICT: {
-    category: 'C',
-    retryable: false,
-    what: 'a child with our deterministic name exists but belongs to another owner',
-  },
-  GONE: { category: 'A', retryable: false, what: 'the object was deleted (404) while we wrote it' },
-} as const satisfies Record<string, { category: Category; retryable: boolean; what: string }>;
+export { ERROR_CODES, type Category, type ErrorCode };
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** The codes a call can fail with; CONFIG_INVALID is ConfigError's, raised before any call. */
+export type CallErrorCode = Exclude<ErrorCode, 'CONFIG_INVALID'>;
 
 export class OrchestratorError extends Error {
   readonly category: Category;
   readonly retryable: boolean;
   constructor(
-    readonly code: ErrorCode,
+    readonly code: CallErrorCode,
     message: string,
     readonly httpStatus?: number,
     options?: { cause?: unknown },
@@ -89,7 +49,7 @@ export function classify(err: unknown, what: string): OrchestratorError {
   if (err instanceof OrchestratorError) return err;
   const status = httpStatusOf(err);
   const detail = serverMessage(err);
-  const make = (code: ErrorCode, text: string) =>
+  const make = (code: CallErrorCode, text: string) =>
     new OrchestratorError(code, `${what}: ${text}`, status, { cause: err });
   if (status === undefined)
     return make('API_UNAVAILABLE', `no answer from the API server (${detail}); retrying with backoff`);
