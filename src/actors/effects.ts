@@ -1,7 +1,13 @@
 // What the actor must write next, computed from its context alone (pure): "writes are data first".
 // Order within a request: first sight adds the finalizer; children are created before the status
 // that records them; events follow the status write.
-import { CANCEL_ANNOTATION, FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
+import {
+  CANCEL_ANNOTATION,
+  FINALIZER,
+  type ChildKindName,
+  type RemediationRequest,
+  type RequestReason,
+} from '../api/index.js';
 import {
   analysisFor,
   executionFor,
@@ -66,6 +72,12 @@ export interface EffectBatch {
   events: KubeEvent[];
 }
 
+/** Why a write can never succeed: a child's name is taken, or the API server refuses the child. */
+export interface Fault {
+  reason: Extract<RequestReason, 'ChildConflict' | 'ChildRejected'>;
+  message: string;
+}
+
 export interface EffectResult {
   /** Every object a write or a read returned. */
   objects: (ChildObject | RemediationRequest)[];
@@ -75,7 +87,7 @@ export interface EffectResult {
   writtenStatus?: Status;
   eventsSent: number;
   /** A write that can never succeed: the request fails with this reason. */
-  terminal?: { reason: string; message: string };
+  terminal?: Fault;
   /** Children whose creation can never succeed: not attempted again. */
   abandoned?: string[];
 }
