@@ -3,7 +3,7 @@
 //    pure guards read the latest observed view of the request and its children; each row names the
 //    phase it enters or the reason it ends with (outcomes.ts says the rest);
 //  - sync:  computes the next batch of writes from the context (effects.ts) and invokes the
-//    injected `applyEffects` actor, backing off after failures.
+//    injected `applyEffects` actor, backing off after failures by the injected `retryDelay`.
 // Only xstate and our own types are imported; the clock's "now" arrives with each event.
 import { and, assign, fromPromise, not, setup } from 'xstate';
 import {
@@ -109,7 +109,9 @@ export const remediationMachine = setup({
     ),
   },
   delays: {
-    retryDelay: ({ context }) => Math.min(30_000, 100 * 2 ** Math.min(context.attempts, 16)),
+    retryDelay: (): number => {
+      throw new Error('retryDelay is provided by the actor runtime');
+    },
   },
   guards: {
     restoredAs: ({ context }, params: { phase: Phase }) => context.ledger.phase === params.phase,

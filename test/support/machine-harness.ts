@@ -1,8 +1,10 @@
 // Runs the remediation machine against a MemoryCluster with a simulated clock.
-import { SimulatedClock, createActor, fromPromise } from 'xstate';
+import { SimulatedClock, createActor } from 'xstate';
 import { CANCEL_ANNOTATION, type RemediationRequest } from '../../src/api/index.js';
-import { remediationMachine } from '../../src/actors/machine.js';
+import { runtimeMachine } from '../../src/actors/runtime-machine.js';
 import type { Settings } from '../../src/actors/status.js';
+import { defaultConfig } from '../../src/config.js';
+import type { BackoffPolicy } from '../../src/util/backoff.js';
 import { MemoryCluster } from './memory-cluster.js';
 
 export const T0 = Date.parse('2026-11-26T10:00:00Z');
@@ -22,6 +24,9 @@ export const testSettings: Settings = {
   historyLimit: 50,
   progressIntervalMs: 1_000,
 };
+
+/** Production's retry backoff, without its jitter so that tests know when a retry falls due. */
+export const testBackoff: BackoffPolicy = { ...defaultConfig().api.backoff, jitter: 0 };
 
 export function request(name = 'rr1', spec: Partial<RemediationRequest['spec']> = {}): RemediationRequest {
   return {
@@ -88,8 +93,10 @@ export function harness(
   const cluster = rr instanceof MemoryCluster ? rr : new MemoryCluster(rr);
   const clock = new SimulatedClock();
   clock.set(now);
-  const machine = remediationMachine.provide({
-    actors: { applyEffects: fromPromise(({ input }) => cluster.apply(input)) },
+  // Read at each call: a test may replace `cluster.apply` to script the API server's answers.
+  const machine = runtimeMachine({
+    applyEffects: (batch) => cluster.apply(batch),
+    retryBackoff: testBackoff,
   });
   const actor = createActor(machine, {
     input: { observed: cluster.snapshot(), settings, now: clock.now() },
