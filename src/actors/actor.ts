@@ -157,7 +157,7 @@ export class RemediationActor {
         );
       this.lastPhase = phase;
     }
-    if (context.lastError && (snapshot.value as { sync?: string }).sync === 'backoff') {
+    if (context.lastError && snapshot.matches({ sync: 'backoff' })) {
       this.host
         .logFor(this.ref)
         .warn(
@@ -165,13 +165,13 @@ export class RemediationActor {
           'write failed; retrying with backoff',
         );
     }
-    if ((snapshot.value as { phase?: string }).phase === 'Released') {
+    if (snapshot.matches({ phase: 'Released' })) {
       this.stop();
       this.host.onReleased(this.ref.uid);
       return;
     }
     this.arm(context);
-    const idle = (snapshot.value as { sync?: string }).sync === 'idle';
+    const idle = snapshot.matches({ sync: 'idle' });
     if (idle && isTerminal(phase) && !context.releasing && !this.settledReported) {
       this.settledReported = true;
       this.host.onSettled(this.ref.uid, context);

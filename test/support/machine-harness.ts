@@ -113,16 +113,14 @@ export function harness(
     phase: () => actor.getSnapshot().context.ledger.phase,
     context: () => actor.getSnapshot().context,
     /** The state of a region: 'phase' (e.g. "Released", or { active: "Executing" }) or 'sync'. */
-    region: (r: 'phase' | 'sync') => (actor.getSnapshot().value as Record<string, unknown>)[r],
+    region: (r: 'phase' | 'sync') => actor.getSnapshot().value[r],
     status: () => cluster.rr.status ?? {},
     notificationTypes: () => cluster.ofKind('NotificationRequest').map((n) => n.spec.type),
     /** Waits until the sync region has nothing more to write (or is backing off). */
     async settle(): Promise<void> {
       for (let i = 0; i < 10_000; i++) {
         const s = actor.getSnapshot();
-        if (s.status !== 'active') return;
-        const sync = (s.value as { sync?: string }).sync;
-        if (sync !== 'applying') return;
+        if (s.status !== 'active' || !s.matches({ sync: 'applying' })) return;
         await new Promise((r) => setImmediate(r));
       }
       throw new Error('the machine did not settle');
