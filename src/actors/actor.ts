@@ -1,12 +1,12 @@
 // The runtime of one RemediationRequest: a coalescing mailbox in front of the machine, the
 // deadline timer on the injected clock, and the injected effect executor.
-import { createActor, fromPromise, type Actor } from 'xstate';
-import { progressDueAt, type EffectBatch, type EffectResult, type RequestRef } from './effects.js';
-import { remediationMachine, type RemediationContext, type RemediationInput } from './machine.js';
+import { createActor, type Actor } from 'xstate';
+import { progressDueAt, type RequestRef } from './effects.js';
+import type { RemediationContext, RemediationInput } from './machine.js';
 import { addsNothing, type Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
+import { runtimeMachine, type MachineEffects, type RuntimeMachine } from './runtime-machine.js';
 import { nextDeadline, type Settings } from './status.js';
-import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 
 export interface ActorLog {
@@ -33,13 +33,11 @@ export interface ActorObserver {
  * report to the supervisor. It is one object for all actors, so a live actor holds no closures of
  * its own; each callback names the request it is about.
  */
-export interface ActorHost {
+export interface ActorHost extends MachineEffects {
   settings: Settings;
   clock: Clock;
   /** The request and its children as the caches have them now; undefined once the request is gone. */
   view(ref: RequestRef): Observed | undefined;
-  applyEffects: (batch: EffectBatch) => Promise<EffectResult>;
-  retryBackoff: BackoffPolicy;
   /** The log of one request, asked for when there is something to log (not kept by the actor). */
   logFor(ref: RequestRef): ActorLog;
   observer?: ActorObserver;
@@ -51,33 +49,7 @@ export interface ActorHost {
   onCrashed(uid: string, error: unknown): void;
 }
 
-type Snapshot = ReturnType<Actor<typeof remediationMachine>['getSnapshot']>;
-type RuntimeMachine = typeof remediationMachine;
-
-/**
- * `machine.provide()` builds a whole new machine definition; once per actor it cost about 45 KB of
- * heap and the CPU to build it. All actors of one supervisor share one executor and retry policy,
- * so they share one provided machine.
- */
-const provided = new WeakMap<ActorHost['applyEffects'], Map<string, RuntimeMachine>>();
-
-function runtimeMachine(
-  applyEffects: ActorHost['applyEffects'],
-  retryBackoff: BackoffPolicy,
-): RuntimeMachine {
-  let byPolicy = provided.get(applyEffects);
-  if (!byPolicy) provided.set(applyEffects, (byPolicy = new Map<string, RuntimeMachine>()));
-  const key = `${retryBackoff.initialMs}/${retryBackoff.maxMs}/${retryBackoff.jitter}`;
-  let machine = byPolicy.get(key);
-  if (!machine) {
-    machine = remediationMachine.provide({
-      actors: { applyEffects: fromPromise<EffectResult, EffectBatch>(({ input }) => applyEffects(input)) },
-      delays: { retryDelay: ({ context }) => backoffDelay(retryBackoff, context.attempts - 1) },
-    });
-    byPolicy.set(key, machine);
-  }
-  return machine;
-}
+type Snapshot = ReturnType<Actor<RuntimeMachine>['getSnapshot']>;
 
 /**
  * Heap per live actor matters (10,000 requests in flight): an actor keeps no closures and no copies
@@ -85,7 +57,7 @@ function runtimeMachine(
  * children exists only while a delivery is pending, and it does not keep the view it started from.
  */
 export class RemediationActor {
-  private readonly actor: Actor<typeof remediationMachine>;
+  private readonly actor: Actor<RuntimeMachine>;
   private pending = false;
   private deleted: Set<string> | undefined;
   private deadlineTimer: unknown;
@@ -100,7 +72,7 @@ export class RemediationActor {
     initial: Observed,
   ) {
     const input: RemediationInput = { observed: initial, settings: host.settings, now: host.clock.now() };
-    this.actor = createActor(runtimeMachine(host.applyEffects, host.retryBackoff), {
+    this.actor = createActor(runtimeMachine(host), {
       input,
       clock: host.clock,
       id: ref.uid,
@@ -185,7 +157,7 @@ export class RemediationActor {
         );
       this.lastPhase = phase;
     }
-    if (context.lastError && (snapshot.value as { sync?: string }).sync === 'backoff') {
+    if (context.lastError && snapshot.matches({ sync: 'backoff' })) {
       this.host
         .logFor(this.ref)
         .warn(
@@ -193,13 +165,13 @@ export class RemediationActor {
           'write failed; retrying with backoff',
         );
     }
-    if ((snapshot.value as { phase?: string }).phase === 'Released') {
+    if (snapshot.matches({ phase: 'Released' })) {
       this.stop();
       this.host.onReleased(this.ref.uid);
       return;
     }
     this.arm(context);
-    const idle = (snapshot.value as { sync?: string }).sync === 'idle';
+    const idle = snapshot.matches({ sync: 'idle' });
     if (idle && isTerminal(phase) && !context.releasing && !this.settledReported) {
       this.settledReported = true;
       this.host.onSettled(this.ref.uid, context);

@@ -1,7 +1,13 @@
 // What the actor must write next, computed from its context alone (pure): "writes are data first".
 // Order within a request: first sight adds the finalizer; children are created before the status
 // that records them; events follow the status write.
-import { CANCEL_ANNOTATION, FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
+import {
+  CANCEL_ANNOTATION,
+  FINALIZER,
+  type ChildKindName,
+  type RemediationRequest,
+  type RequestReason,
+} from '../api/index.js';
 import {
   analysisFor,
   executionFor,
@@ -9,14 +15,13 @@ import {
   processingFor,
   workflowFor,
   type ChildCreate,
-  type NotificationContent,
 } from './children.js';
+import { approvalNotification, escalationNotification, successNotification } from './notifications.js';
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { readySteps } from './plan.js';
 import {
   desiredStatus,
-  lastActivePhase,
   planSteps,
   sameJson,
   stepPhases,
@@ -67,6 +72,12 @@ export interface EffectBatch {
   events: KubeEvent[];
 }
 
+/** Why a write can never succeed: a child's name is taken, or the API server refuses the child. */
+export interface Fault {
+  reason: Extract<RequestReason, 'ChildConflict' | 'ChildRejected'>;
+  message: string;
+}
+
 export interface EffectResult {
   /** Every object a write or a read returned. */
   objects: (ChildObject | RemediationRequest)[];
@@ -76,7 +87,7 @@ export interface EffectResult {
   writtenStatus?: Status;
   eventsSent: number;
   /** A write that can never succeed: the request fails with this reason. */
-  terminal?: { reason: string; message: string };
+  terminal?: Fault;
   /** Children whose creation can never succeed: not attempted again. */
   abandoned?: string[];
 }
@@ -107,108 +118,6 @@ export const hasFinalizer = (rr: RemediationRequest): boolean =>
 export const cancelAnnotated = (rr: RemediationRequest): boolean =>
   rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
 
-function priorityFor(
-  rr: RemediationRequest,
-  type: NotificationContent['type'],
-): NotificationContent['priority'] {
-  if (type === 'success') return 'low';
-  const severity = rr.spec.targetingData.severity;
-  if (severity === 'critical' || rr.spec.targetingData.environment === 'production') return 'critical';
-  return severity === 'warning' ? 'high' : 'medium';
-}
-
-function baseMetadata(rr: RemediationRequest): Record<string, string> {
-  const t = rr.spec.targetingData;
-  const m: Record<string, string> = {
-    remediationRequest: rr.metadata?.name ?? '',
-    namespace: rr.metadata?.namespace ?? '',
-    alertName: t.alertName,
-    environment: t.environment,
-    signalFingerprint: t.signalFingerprint,
-  };
-  if (t.severity) m.severity = t.severity;
-  return m;
-}
-
-/** The escalation's metadata says which phase ended it, how long it ran and which child was stuck. */
-function escalationContent(ctx: EffectContext): NotificationContent {
-  const rr = ctx.observed.rr;
-  const { ledger } = ctx;
-  const failedPhase = lastActivePhase(ledger) ?? 'Pending';
-  const entry = [...ledger.phaseHistory].reverse().find((h) => h.phase === failedPhase);
-  const metadata: Record<string, string> = {
-    ...baseMetadata(rr),
-    phase: ledger.phase ?? '',
-    reason: ledger.reason ?? '',
-    failedPhase,
-  };
-  if (entry?.enteredAt && entry.exitedAt)
-    metadata.phaseDurationSeconds = String(
-      Math.round((Date.parse(entry.exitedAt) - Date.parse(entry.enteredAt)) / 1000),
-    );
-  const stuck = activeChildOf(ctx.observed, failedPhase);
-  if (stuck) metadata.stuckChild = stuck;
-  if (ledger.timeoutPhase) metadata.timeoutPhase = ledger.timeoutPhase;
-  return {
-    type: 'escalation',
-    priority: priorityFor(rr, 'escalation'),
-    channels: ctx.settings.channels,
-    title: `Remediation ${rr.metadata?.name} ${ledger.phase}: ${ledger.reason}`,
-    message:
-      ledger.message ?? `The remediation of ${rr.spec.targetingData.alertName} ended as ${ledger.phase}.`,
-    metadata,
-  };
-}
-
-/** "Kind/name" of the child that was working in `phase`, for escalations. */
-function activeChildOf(observed: Observed, phase: Phase): string | undefined {
-  const name = (o: { metadata?: { name?: string } } | undefined, kind: string): string | undefined =>
-    o?.metadata?.name ? `${kind}/${o.metadata.name}` : undefined;
-  switch (phase) {
-    case 'Initializing':
-    case 'Processing':
-      return name(observed.processing, 'RemediationProcessing');
-    case 'Analyzing':
-    case 'AwaitingApproval':
-      return name(observed.analysis, 'AIAnalysis');
-    case 'WorkflowPlanning':
-      return name(observed.workflow, 'WorkflowExecution');
-    case 'Executing': {
-      const running = Object.values(observed.executions).filter((ke) => ke.status?.phase !== 'Completed');
-      return running.map((ke) => `KubernetesExecution/${ke.metadata?.name}`).join(',') || undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-function approvalContent(ctx: EffectContext): NotificationContent {
-  const rr = ctx.observed.rr;
-  const approvalContext = ctx.observed.analysis?.status?.approvalContext;
-  return {
-    type: 'approval',
-    priority: priorityFor(rr, 'approval'),
-    channels: ctx.settings.channels,
-    title: `Approval needed: remediation of ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
-    message:
-      approvalContext?.summary ?? 'The AI analysis recommends actions that need a person to approve them.',
-    metadata: { ...baseMetadata(rr), aiAnalysis: ctx.observed.analysis?.metadata?.name ?? '' },
-    approvalContext,
-  };
-}
-
-function successContent(ctx: EffectContext): NotificationContent {
-  const rr = ctx.observed.rr;
-  return {
-    type: 'success',
-    priority: 'low',
-    channels: ctx.settings.channels,
-    title: `Remediated: ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
-    message: ctx.ledger.message ?? 'The remediation completed.',
-    metadata: { ...baseMetadata(rr), reason: ctx.ledger.reason ?? 'Succeeded' },
-  };
-}
-
 const sent = (ctx: EffectContext, type: 'approval' | 'escalation' | 'success'): boolean =>
   ctx.observed.notifications[type] !== undefined ||
   (ctx.observed.rr.status?.notificationRefs ?? []).some((r) => r.type === type) ||
@@ -226,7 +135,7 @@ export function missingChildren(ctx: EffectContext): ChildCreate[] {
     case 'Analyzing':
       return observed.analysis || recorded.aiAnalysisRef ? [] : [analysisFor(rr, observed.processing)];
     case 'AwaitingApproval':
-      return sent(ctx, 'approval') ? [] : [notificationFor(rr, approvalContent(ctx))];
+      return sent(ctx, 'approval') ? [] : [notificationFor(rr, approvalNotification(ctx))];
     case 'WorkflowPlanning':
       return observed.workflow || recorded.workflowExecutionRef ? [] : [workflowFor(rr, observed.analysis)];
     case 'Executing':
@@ -236,10 +145,10 @@ export function missingChildren(ctx: EffectContext): ChildCreate[] {
     case 'Completed':
       return sent(ctx, 'success') || ledger.reason === 'NoActionRequired'
         ? []
-        : [notificationFor(rr, successContent(ctx))];
+        : [notificationFor(rr, successNotification(ctx))];
     case 'Failed':
     case 'TimedOut':
-      return sent(ctx, 'escalation') ? [] : [notificationFor(rr, escalationContent(ctx))];
+      return sent(ctx, 'escalation') ? [] : [notificationFor(rr, escalationNotification(ctx))];
     default:
       return [];
   }

@@ -1,11 +1,17 @@
 // The RemediationRequest machine (xstate v5). Two parallel regions:
 //  - phase: the phases of shared/API.md as states, moved by eventless transitions whose named,
-//    pure guards read the latest observed view of the request and its children;
+//    pure guards read the latest observed view of the request and its children; each row names the
+//    phase it enters or the reason it ends with (outcomes.ts says the rest);
 //  - sync:  computes the next batch of writes from the context (effects.ts) and invokes the
-//    injected `applyEffects` actor, backing off after failures.
+//    injected `applyEffects` actor, backing off after failures by the injected `retryDelay`.
 // Only xstate and our own types are imported; the clock's "now" arrives with each event.
 import { and, assign, fromPromise, not, setup } from 'xstate';
-import { TERMINAL_PHASES, type RemediationRequest } from '../api/index.js';
+import {
+  REQUEST_REASONS,
+  TERMINAL_PHASES,
+  type RemediationRequest,
+  type RequestReason,
+} from '../api/index.js';
 import {
   cancelAnnotated,
   hasFinalizer,
@@ -14,31 +20,28 @@ import {
   type EffectBatch,
   type EffectContext,
   type EffectResult,
-  type KubeEvent,
+  type Fault,
 } from './effects.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
-import { PHASE_TIMEOUT, isTerminal, type Phase } from './phases.js';
+import { transitionEvent, transitionOf, type Outcome } from './outcomes.js';
+import type { Phase } from './phases.js';
 import { planProblem } from './plan.js';
 import {
-  effectiveTimeouts,
   enterPhase,
   ledgerFrom,
   nextDeadline,
   planSteps,
   sameJson,
   stepPhases,
-  type Ledger,
   type Settings,
   type Status,
-  type Transition,
 } from './status.js';
-import { formatDuration } from '../util/duration.js';
 import { targetingProblem } from './validation.js';
 
 export interface RemediationContext extends EffectContext {
   attempts: number;
   lastError?: string;
-  fault?: { reason: string; message: string };
+  fault?: Fault;
 }
 
 export type RemediationEvent =
@@ -50,7 +53,7 @@ export interface RemediationInput {
   now: number;
 }
 
-const ACTIVE: readonly Phase[] = [
+const ACTIVE = [
   'Pending',
   'Initializing',
   'Processing',
@@ -58,7 +61,8 @@ const ACTIVE: readonly Phase[] = [
   'AwaitingApproval',
   'WorkflowPlanning',
   'Executing',
-];
+] as const satisfies readonly Phase[];
+type ActivePhase = (typeof ACTIVE)[number];
 
 /** The empty list every context starts with: lists are replaced, never changed, so one serves all. */
 const NONE: readonly string[] = Object.freeze([]);
@@ -74,26 +78,24 @@ function batchOf(context: RemediationContext): EffectBatch | undefined {
   if (!batches.has(context)) batches.set(context, nextEffects(context));
   return batches.get(context);
 }
-const childMessage = (
-  o: { status?: { message?: string; reason?: string } } | undefined,
-  fallback: string,
-): string => o?.status?.message ?? (o?.status?.reason ? `${fallback} (${o.status.reason})` : fallback);
 const analysisPhase = (c: RemediationContext): string | undefined => c.observed.analysis?.status?.phase;
 
-type Params = { phase: Phase };
-type TransitionParams = Transition;
+/** The action that records the phase entered (and the outcome's reason). */
+const enter = (outcome: Outcome) => ({ type: 'enter' as const, params: outcome });
 
-/** A transition to `target` that records the phase entered, with params computed from the context. */
-function to<const G>(target: string, guard: G, params: (c: RemediationContext) => TransitionParams) {
-  return {
-    target,
-    guard,
-    actions: {
-      type: 'enter' as const,
-      params: ({ context }: { context: RemediationContext }) => params(context),
-    },
-  };
+/** Row: when `guard` holds, enter the active phase `phase` (after the actions `before`). */
+function to<const G, const B extends string[]>(phase: ActivePhase, guard: G, ...before: B) {
+  return { target: phase, guard, actions: [...before, enter({ phase })] };
 }
+
+/** Row: when `guard` holds, the request ends with `reason`, in that reason's phase of API.md. */
+function end<const G>(reason: RequestReason, guard: G) {
+  const phase = REQUEST_REASONS[reason].phase;
+  return { target: `#remediation.phase.${phase}` as const, guard, actions: enter({ phase, reason }) };
+}
+
+/** Guard: the last write met a fault with `reason`. */
+const faulted = (reason: Fault['reason']) => ({ type: 'faulted' as const, params: { reason } });
 
 export const remediationMachine = setup({
   types: {
@@ -107,10 +109,12 @@ export const remediationMachine = setup({
     ),
   },
   delays: {
-    retryDelay: ({ context }) => Math.min(30_000, 100 * 2 ** Math.min(context.attempts, 16)),
+    retryDelay: (): number => {
+      throw new Error('retryDelay is provided by the actor runtime');
+    },
   },
   guards: {
-    restoredAs: ({ context }, params: Params) => context.ledger.phase === params.phase,
+    restoredAs: ({ context }, params: { phase: Phase }) => context.ledger.phase === params.phase,
     isNew: ({ context }) => context.ledger.phase === undefined,
     pendingRecorded: ({ context }) =>
       rrOf(context).status?.phase !== undefined && hasFinalizer(rrOf(context)),
@@ -132,7 +136,7 @@ export const remediationMachine = setup({
       return planSteps(context.observed).every((s) => phases.get(s.name) === 'Completed');
     },
     cancelRequested: ({ context }) => cancelAnnotated(rrOf(context)),
-    faulted: ({ context }) => context.fault !== undefined,
+    faulted: ({ context }, params: { reason: Fault['reason'] }) => context.fault?.reason === params.reason,
     childDeleted: ({ context }) =>
       missingRecordedChildren(context.observed, context.ledger.phase).some((c) =>
         context.confirmedAbsent.includes(c.name),
@@ -149,20 +153,15 @@ export const remediationMachine = setup({
     releasing: ({ context }) => context.releasing,
     finalizerReleased: ({ context }) => !hasFinalizer(rrOf(context)),
     hasEffects: ({ context }) => batchOf(context) !== undefined,
-    terminalEffectError: ({ event }) => (event as { output?: EffectResult }).output?.terminal !== undefined,
   },
   actions: {
-    enter: assign(({ context }, t: TransitionParams) => {
-      const from = context.ledger.phase;
-      const ledger: Ledger = enterPhase(context.ledger, t, context.now, context.settings);
-      const warning = t.phase === 'Failed' || t.phase === 'TimedOut';
-      const event: KubeEvent = {
-        type: warning ? 'Warning' : 'Normal',
-        reason: t.reason ?? `Phase${t.phase}`,
-        message: `${from ?? 'New'} -> ${t.phase}${t.message ? `: ${t.message}` : ''}`.slice(0, 1024),
-        notable: warning || isTerminal(t.phase) || t.phase === 'AwaitingApproval',
+    enter: assign(({ context }, outcome: Outcome) => {
+      const t = transitionOf(context, outcome);
+      return {
+        ledger: enterPhase(context.ledger, t, context.now, context.settings),
+        outbox: [...context.outbox, transitionEvent(context.ledger.phase, t)],
+        fault: undefined,
       };
-      return { ledger, outbox: [...context.outbox, event], fault: undefined };
     }),
     copyApproval: assign(({ context }) => {
       const approval = context.observed.analysis?.status?.approval;
@@ -180,8 +179,8 @@ export const remediationMachine = setup({
       return { now: Math.max(context.now, event.now) };
     }),
     startReleasing: assign({ releasing: true }),
-    recordResult: assign(({ context, event }) => {
-      const result = (event as unknown as { output: EffectResult }).output;
+    /** The writes' answers join what the actor knows; a fault among them ends the request. */
+    recordResult: assign(({ context }, result: EffectResult) => {
       let observed = context.observed;
       for (const o of result.objects) observed = withWritten(observed, o);
       return {
@@ -200,14 +199,12 @@ export const remediationMachine = setup({
               at: context.now,
             }
           : context.lastWritten,
+        fault: result.terminal ?? context.fault,
       };
     }),
-    recordFault: assign(({ event }) => ({
-      fault: (event as unknown as { output: EffectResult }).output.terminal,
-    })),
-    recordFailure: assign(({ context, event }) => ({
+    recordFailure: assign(({ context }, params: { error: unknown }) => ({
       attempts: context.attempts + 1,
-      lastError: String((event as { error?: unknown }).error),
+      lastError: String(params.error),
     })),
   },
 }).createMachine({
@@ -247,153 +244,57 @@ export const remediationMachine = setup({
               guard: { type: 'restoredAs' as const, params: { phase } },
               target: phase,
             })),
-            {
-              guard: 'isNew',
-              target: 'active.Pending',
-              actions: { type: 'enter', params: { phase: 'Pending' } },
-            },
+            { guard: 'isNew', target: 'active.Pending', actions: enter({ phase: 'Pending' }) },
           ],
         },
         active: {
           initial: 'Pending',
           always: [
-            to('#remediation.phase.Cancelled', 'cancelRequested', () => ({
-              phase: 'Cancelled',
-              reason: 'Cancelled',
-              message: 'Cancelled by the annotation remediation.kubernaut.ai/cancel.',
-            })),
-            to('#remediation.phase.Failed', 'faulted', (c) => ({
-              phase: 'Failed',
-              reason: c.fault?.reason ?? 'Fault',
-              message: c.fault?.message,
-            })),
-            to('#remediation.phase.Failed', 'childDeleted', (c) => ({
-              phase: 'Failed',
-              reason: 'ChildDeleted',
-              message: `A child of phase ${c.ledger.phase} was deleted while it was working: ${missingRecordedChildren(
-                c.observed,
-                c.ledger.phase,
-              )
-                .map((r) => `${r.kind}/${r.name}`)
-                .join(', ')}.`,
-            })),
-            to('#remediation.phase.TimedOut', 'globalDeadlinePassed', (c) => ({
-              phase: 'TimedOut',
-              reason: 'GlobalTimeout',
-              timeoutPhase: c.ledger.phase,
-              message: `The remediation exceeded its global timeout of ${formatLimit(c, 'global')} while in phase ${c.ledger.phase}.`,
-            })),
-            to('#remediation.phase.TimedOut', 'phaseDeadlinePassed', (c) => ({
-              phase: 'TimedOut',
-              reason: 'PhaseTimeout',
-              timeoutPhase: c.ledger.phase,
-              message: `Phase ${c.ledger.phase} exceeded its timeout of ${formatLimit(c, 'phase')}.`,
-            })),
+            end('Cancelled', 'cancelRequested'),
+            end('ChildConflict', faulted('ChildConflict')),
+            end('ChildRejected', faulted('ChildRejected')),
+            end('ChildDeleted', 'childDeleted'),
+            end('GlobalTimeout', 'globalDeadlinePassed'),
+            end('PhaseTimeout', 'phaseDeadlinePassed'),
           ],
           states: {
             Pending: {
-              always: {
-                guard: 'pendingRecorded',
-                target: 'Initializing',
-                actions: { type: 'enter', params: { phase: 'Initializing' } },
-              },
+              always: to('Initializing', 'pendingRecorded'),
             },
             Initializing: {
               always: [
-                to('#remediation.phase.Failed', 'targetingInvalid', (c) => ({
-                  phase: 'Failed',
-                  reason: 'InvalidTargetingData',
-                  message: targetingProblem(rrOf(c)),
-                })),
-                to('Processing', 'processingCreated', () => ({ phase: 'Processing' })),
+                end('InvalidTargetingData', 'targetingInvalid'),
+                to('Processing', 'processingCreated'),
               ],
             },
             Processing: {
-              always: [
-                to('#remediation.phase.Failed', 'processingFailed', (c) => ({
-                  phase: 'Failed',
-                  reason: 'ProcessingFailed',
-                  message: childMessage(c.observed.processing, 'The RemediationProcessing failed.'),
-                })),
-                to('Analyzing', 'processingCompleted', () => ({ phase: 'Analyzing' })),
-              ],
+              always: [end('ProcessingFailed', 'processingFailed'), to('Analyzing', 'processingCompleted')],
             },
             Analyzing: {
               always: [
-                to('#remediation.phase.Failed', 'analysisRejected', (c) => ({
-                  phase: 'Failed',
-                  reason: 'AnalysisRejected',
-                  message: childMessage(c.observed.analysis, 'The AIAnalysis rejected the remediation.'),
-                })),
-                to('#remediation.phase.Failed', 'analysisFailed', (c) => ({
-                  phase: 'Failed',
-                  reason: 'AnalysisFailed',
-                  message: childMessage(c.observed.analysis, 'The AIAnalysis failed.'),
-                })),
-                to('AwaitingApproval', 'approvalRequired', () => ({
-                  phase: 'AwaitingApproval',
-                  message: 'The recommended actions need a person to approve them.',
-                })),
-                {
-                  ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })),
-                  actions: ['copyApproval', { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' }) }],
-                },
+                end('AnalysisRejected', 'analysisRejected'),
+                end('AnalysisFailed', 'analysisFailed'),
+                to('AwaitingApproval', 'approvalRequired'),
+                to('WorkflowPlanning', 'analysisReady', 'copyApproval'),
               ],
             },
             AwaitingApproval: {
               always: [
-                to('#remediation.phase.Failed', 'analysisRejected', (c) => ({
-                  phase: 'Failed',
-                  reason: 'ApprovalRejected',
-                  message: approvalRejectedMessage(c),
-                })),
-                to('#remediation.phase.Failed', 'analysisFailed', (c) => ({
-                  phase: 'Failed',
-                  reason: 'AnalysisFailed',
-                  message: childMessage(c.observed.analysis, 'The AIAnalysis failed.'),
-                })),
-                {
-                  ...to('WorkflowPlanning', 'analysisReady', () => ({ phase: 'WorkflowPlanning' })),
-                  actions: ['copyApproval', { type: 'enter', params: () => ({ phase: 'WorkflowPlanning' }) }],
-                },
+                end('ApprovalRejected', 'analysisRejected'),
+                end('AnalysisFailed', 'analysisFailed'),
+                to('WorkflowPlanning', 'analysisReady', 'copyApproval'),
               ],
             },
             WorkflowPlanning: {
               always: [
-                to('#remediation.phase.Failed', 'workflowFailed', (c) => ({
-                  phase: 'Failed',
-                  reason: 'PlanningFailed',
-                  message: childMessage(c.observed.workflow, 'The WorkflowExecution failed to plan.'),
-                })),
-                to('#remediation.phase.Failed', and(['workflowPlanned', 'planInvalid']), (c) => ({
-                  phase: 'Failed',
-                  reason: 'InvalidPlan',
-                  message: `The workflow plan cannot run: ${planProblem(planSteps(c.observed))}.`,
-                })),
-                to('#remediation.phase.Completed', and(['workflowPlanned', 'planEmpty']), () => ({
-                  phase: 'Completed',
-                  reason: 'NoActionRequired',
-                  message: 'The workflow planned no steps: nothing needs to be done.',
-                })),
-                to('Executing', 'workflowPlanned', (c) => ({
-                  phase: 'Executing',
-                  message: `Executing ${planSteps(c.observed).length} steps.`,
-                })),
+                end('PlanningFailed', 'workflowFailed'),
+                end('InvalidPlan', and(['workflowPlanned', 'planInvalid'])),
+                end('NoActionRequired', and(['workflowPlanned', 'planEmpty'])),
+                to('Executing', 'workflowPlanned'),
               ],
             },
             Executing: {
-              always: [
-                to('#remediation.phase.Failed', 'stepFailed', (c) => ({
-                  phase: 'Failed',
-                  reason: 'StepFailed',
-                  message: failedStepMessage(c),
-                })),
-                to('#remediation.phase.Completed', 'allStepsCompleted', (c) => ({
-                  phase: 'Completed',
-                  reason: 'Succeeded',
-                  message: `All ${planSteps(c.observed).length} steps completed.`,
-                })),
-              ],
+              always: [end('StepFailed', 'stepFailed'), end('Succeeded', 'allStepsCompleted')],
             },
           },
         },
@@ -417,11 +318,14 @@ export const remediationMachine = setup({
           invoke: {
             src: 'applyEffects',
             input: ({ context }) => batchOf(context) as EffectBatch,
-            onDone: [
-              { guard: 'terminalEffectError', target: 'idle', actions: ['recordResult', 'recordFault'] },
-              { target: 'idle', actions: 'recordResult' },
-            ],
-            onError: { target: 'backoff', actions: 'recordFailure' },
+            onDone: {
+              target: 'idle',
+              actions: { type: 'recordResult', params: ({ event }) => event.output },
+            },
+            onError: {
+              target: 'backoff',
+              actions: { type: 'recordFailure', params: ({ event }) => ({ error: event.error }) },
+            },
           },
         },
         backoff: {
@@ -438,23 +342,4 @@ export const remediationMachine = setup({
  */
 function sharedStatus(written: Status, rr: RemediationRequest): Status {
   return rr.status !== undefined && sameJson(written, rr.status) ? rr.status : written;
-}
-
-function formatLimit(c: RemediationContext, kind: 'phase' | 'global'): string {
-  const timeouts = effectiveTimeouts(rrOf(c), c.settings.timeouts);
-  const key = kind === 'global' ? 'global' : (PHASE_TIMEOUT[c.ledger.phase ?? 'Pending'] ?? 'processing');
-  return formatDuration(timeouts[key]);
-}
-
-function approvalRejectedMessage(c: RemediationContext): string {
-  const approval = c.observed.analysis?.status?.approval;
-  if (approval?.decidedBy)
-    return `Rejected by ${approval.decidedBy}${approval.justification ? `: ${approval.justification}` : '.'}`;
-  return childMessage(c.observed.analysis, 'The recommended actions were rejected.');
-}
-
-function failedStepMessage(c: RemediationContext): string {
-  const failed = Object.entries(c.observed.executions).filter(([, ke]) => ke.status?.phase === 'Failed');
-  const [step, ke] = failed[0] ?? ['unknown', undefined];
-  return `Step ${step} failed${ke?.status?.message ? `: ${ke.status.message}` : '.'}`;
 }

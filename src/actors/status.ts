@@ -1,6 +1,11 @@
 // The request's status as the orchestrator wants it: the ledger of its decisions (phase, times,
 // history) plus what is derived from the children it observes (refs, progress, conditions). Pure.
-import type { RemediationRequest, RemediationRequestStatus } from '../api/index.js';
+import {
+  REQUEST_REASONS,
+  type RemediationRequest,
+  type RemediationRequestStatus,
+  type RequestReason,
+} from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import type { Observed } from './observed.js';
 import {
@@ -31,7 +36,6 @@ export interface Settings {
 export type Ledger = Pick<
   Status,
   | 'phase'
-  | 'reason'
   | 'message'
   | 'startTime'
   | 'phaseStartTime'
@@ -41,8 +45,13 @@ export type Ledger = Pick<
   | 'timeoutPhase'
   | 'approval'
 > & {
+  reason?: RequestReason;
   phaseHistory: HistoryEntry[];
 };
+
+/** Only the orchestrator writes status.reason, and only reasons of API.md. */
+const isRequestReason = (reason: string | undefined): reason is RequestReason =>
+  reason !== undefined && Object.hasOwn(REQUEST_REASONS, reason);
 
 /** RFC 3339 with milliseconds: deadlines are computed from these, so whole seconds would fire early. */
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -51,7 +60,7 @@ export function ledgerFrom(status: Status | undefined): Ledger {
   const s = status ?? {};
   return {
     phase: s.phase,
-    reason: s.reason,
+    reason: isRequestReason(s.reason) ? s.reason : undefined,
     message: s.message,
     startTime: s.startTime,
     phaseStartTime: s.phaseStartTime,
@@ -83,7 +92,7 @@ export function effectiveTimeouts(rr: RemediationRequest, defaults: Timeouts): T
 
 export interface Transition {
   phase: Phase;
-  reason?: string;
+  reason?: RequestReason;
   message?: string;
   timeoutPhase?: string;
 }

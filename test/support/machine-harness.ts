@@ -1,8 +1,10 @@
 // Runs the remediation machine against a MemoryCluster with a simulated clock.
-import { SimulatedClock, createActor, fromPromise } from 'xstate';
+import { SimulatedClock, createActor } from 'xstate';
 import { CANCEL_ANNOTATION, type RemediationRequest } from '../../src/api/index.js';
-import { remediationMachine } from '../../src/actors/machine.js';
+import { runtimeMachine } from '../../src/actors/runtime-machine.js';
 import type { Settings } from '../../src/actors/status.js';
+import { defaultConfig } from '../../src/config.js';
+import type { BackoffPolicy } from '../../src/util/backoff.js';
 import { MemoryCluster } from './memory-cluster.js';
 
 export const T0 = Date.parse('2026-11-26T10:00:00Z');
@@ -22,6 +24,9 @@ export const testSettings: Settings = {
   historyLimit: 50,
   progressIntervalMs: 1_000,
 };
+
+/** Production's retry backoff, without its jitter so that tests know when a retry falls due. */
+export const testBackoff: BackoffPolicy = { ...defaultConfig().api.backoff, jitter: 0 };
 
 export function request(name = 'rr1', spec: Partial<RemediationRequest['spec']> = {}): RemediationRequest {
   return {
@@ -88,8 +93,10 @@ export function harness(
   const cluster = rr instanceof MemoryCluster ? rr : new MemoryCluster(rr);
   const clock = new SimulatedClock();
   clock.set(now);
-  const machine = remediationMachine.provide({
-    actors: { applyEffects: fromPromise(({ input }) => cluster.apply(input)) },
+  // Read at each call: a test may replace `cluster.apply` to script the API server's answers.
+  const machine = runtimeMachine({
+    applyEffects: (batch) => cluster.apply(batch),
+    retryBackoff: testBackoff,
   });
   const actor = createActor(machine, {
     input: { observed: cluster.snapshot(), settings, now: clock.now() },
@@ -106,16 +113,14 @@ export function harness(
     phase: () => actor.getSnapshot().context.ledger.phase,
     context: () => actor.getSnapshot().context,
     /** The state of a region: 'phase' (e.g. "Released", or { active: "Executing" }) or 'sync'. */
-    region: (r: 'phase' | 'sync') => (actor.getSnapshot().value as Record<string, unknown>)[r],
+    region: (r: 'phase' | 'sync') => actor.getSnapshot().value[r],
     status: () => cluster.rr.status ?? {},
     notificationTypes: () => cluster.ofKind('NotificationRequest').map((n) => n.spec.type),
     /** Waits until the sync region has nothing more to write (or is backing off). */
     async settle(): Promise<void> {
       for (let i = 0; i < 10_000; i++) {
         const s = actor.getSnapshot();
-        if (s.status !== 'active') return;
-        const sync = (s.value as { sync?: string }).sync;
-        if (sync !== 'applying') return;
+        if (s.status !== 'active' || !s.matches({ sync: 'applying' })) return;
         await new Promise((r) => setImmediate(r));
       }
       throw new Error('the machine did not settle');

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import { progressDueAt } from '../../src/actors/effects.js';
-import { harness, request, testSettings } from '../support/machine-harness.js';
+import { harness, request, testBackoff, testSettings } from '../support/machine-harness.js';
 
 /** A cluster whose next `failures` batches are rejected, as during an API server outage. */
 function failing(failures: number): MemoryCluster {
@@ -59,7 +59,7 @@ describe('the remediation machine: effects', function () {
     expect(h.context()).to.include({ attempts: 1 });
     expect(h.context().lastError).to.contain('simulated API outage');
     expect(h.cluster.writes).to.deep.equal([]);
-    await h.advance(199);
+    await h.advance(testBackoff.initialMs - 1);
     expect(h.region('sync')).to.equal('backoff');
     await h.advance(1);
     expect(h.region('sync')).to.equal('idle');
@@ -71,10 +71,11 @@ describe('the remediation machine: effects', function () {
   it('doubles the backoff after each consecutive failure and resends the same batch', async function () {
     const h = harness(failing(3));
     await h.settle();
+    const first = testBackoff.initialMs;
     for (const [delay, attempts] of [
-      [200, 1],
-      [400, 2],
-      [800, 3],
+      [first, 1],
+      [2 * first, 2],
+      [4 * first, 3],
     ] as const) {
       expect(h.region('sync')).to.equal('backoff');
       await h.advance(delay - 1);

@@ -186,7 +186,7 @@ describe('status: the ledger and the derived status', function () {
     });
 
     it('reports a failed phase in its condition and in Ready, with the reason and message', function () {
-      const l = {
+      const l: Ledger = {
         ...walk('Pending', 'Processing', 'Analyzing', 'Failed'),
         reason: 'AnalysisFailed',
         message: 'model down',
@@ -201,7 +201,7 @@ describe('status: the ledger and the derived status', function () {
     });
 
     it('marks Approved False after an approval was rejected and True after approval', function () {
-      const rejected = {
+      const rejected: Ledger = {
         ...walk('Pending', 'Analyzing', 'AwaitingApproval', 'Failed'),
         reason: 'ApprovalRejected',
       };

@@ -1,0 +1,120 @@
+// What the NotificationRequests say: title, message, priority and metadata of the approval, the
+// escalation and the success notification, computed from what the actor observed and decided (pure).
+import type { RemediationRequest } from '../api/index.js';
+import type { NotificationContent } from './children.js';
+import type { Observed } from './observed.js';
+import type { Phase } from './phases.js';
+import { lastActivePhase, type Ledger, type Settings } from './status.js';
+
+/** What a notification is written from. */
+export interface NotificationSource {
+  observed: Observed;
+  ledger: Ledger;
+  settings: Pick<Settings, 'channels'>;
+}
+
+function priorityFor(
+  rr: RemediationRequest,
+  type: NotificationContent['type'],
+): NotificationContent['priority'] {
+  if (type === 'success') return 'low';
+  const severity = rr.spec.targetingData.severity;
+  if (severity === 'critical' || rr.spec.targetingData.environment === 'production') return 'critical';
+  return severity === 'warning' ? 'high' : 'medium';
+}
+
+function baseMetadata(rr: RemediationRequest): Record<string, string> {
+  const t = rr.spec.targetingData;
+  const m: Record<string, string> = {
+    remediationRequest: rr.metadata?.name ?? '',
+    namespace: rr.metadata?.namespace ?? '',
+    alertName: t.alertName,
+    environment: t.environment,
+    signalFingerprint: t.signalFingerprint,
+  };
+  if (t.severity) m.severity = t.severity;
+  return m;
+}
+
+/** The approval's message: what a person is asked to approve. */
+function approvalMessage(s: NotificationSource): string {
+  const summary = s.observed.analysis?.status?.approvalContext?.summary;
+  return summary ?? 'The AI analysis recommends actions that need a person to approve them.';
+}
+
+export function approvalNotification(s: NotificationSource): NotificationContent {
+  const rr = s.observed.rr;
+  return {
+    type: 'approval',
+    priority: priorityFor(rr, 'approval'),
+    channels: s.settings.channels,
+    title: `Approval needed: remediation of ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
+    message: approvalMessage(s),
+    metadata: { ...baseMetadata(rr), aiAnalysis: s.observed.analysis?.metadata?.name ?? '' },
+    approvalContext: s.observed.analysis?.status?.approvalContext,
+  };
+}
+
+/** "Kind/name" of the child that was working in `phase`, for escalations. */
+function activeChildOf(observed: Observed, phase: Phase): string | undefined {
+  const name = (o: { metadata?: { name?: string } } | undefined, kind: string): string | undefined =>
+    o?.metadata?.name ? `${kind}/${o.metadata.name}` : undefined;
+  switch (phase) {
+    case 'Initializing':
+    case 'Processing':
+      return name(observed.processing, 'RemediationProcessing');
+    case 'Analyzing':
+    case 'AwaitingApproval':
+      return name(observed.analysis, 'AIAnalysis');
+    case 'WorkflowPlanning':
+      return name(observed.workflow, 'WorkflowExecution');
+    case 'Executing': {
+      const running = Object.values(observed.executions).filter((ke) => ke.status?.phase !== 'Completed');
+      return running.map((ke) => `KubernetesExecution/${ke.metadata?.name}`).join(',') || undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The escalation's metadata says which phase ended it, how long it ran and which child was stuck. */
+export function escalationNotification(s: NotificationSource): NotificationContent {
+  const rr = s.observed.rr;
+  const { ledger } = s;
+  const failedPhase = lastActivePhase(ledger) ?? 'Pending';
+  const entry = [...ledger.phaseHistory].reverse().find((h) => h.phase === failedPhase);
+  const metadata: Record<string, string> = {
+    ...baseMetadata(rr),
+    phase: ledger.phase ?? '',
+    reason: ledger.reason ?? '',
+    failedPhase,
+  };
+  if (entry?.enteredAt && entry.exitedAt)
+    metadata.phaseDurationSeconds = String(
+      Math.round((Date.parse(entry.exitedAt) - Date.parse(entry.enteredAt)) / 1000),
+    );
+  const stuck = activeChildOf(s.observed, failedPhase);
+  if (stuck) metadata.stuckChild = stuck;
+  if (ledger.timeoutPhase) metadata.timeoutPhase = ledger.timeoutPhase;
+  return {
+    type: 'escalation',
+    priority: priorityFor(rr, 'escalation'),
+    channels: s.settings.channels,
+    title: `Remediation ${rr.metadata?.name} ${ledger.phase}: ${ledger.reason}`,
+    message:
+      ledger.message ?? `The remediation of ${rr.spec.targetingData.alertName} ended as ${ledger.phase}.`,
+    metadata,
+  };
+}
+
+export function successNotification(s: NotificationSource): NotificationContent {
+  const rr = s.observed.rr;
+  return {
+    type: 'success',
+    priority: priorityFor(rr, 'success'),
+    channels: s.settings.channels,
+    title: `Remediated: ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
+    message: s.ledger.message ?? 'The remediation completed.',
+    metadata: { ...baseMetadata(rr), reason: s.ledger.reason ?? 'Succeeded' },
+  };
+}
