@@ -120,6 +120,17 @@ export function chartValuesSchema(): Schema {
         serviceMonitor: obj({ enabled: bool, interval: str, labels: anyObject }),
         prometheusRule: obj({ enabled: bool, labels: anyObject }),
       }),
+      dashboards: obj({
+        enabled: bool,
+        label: { type: 'string', pattern: '^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$' },
+        labelValue: {
+          type: ['string', 'integer'],
+          pattern: '^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$',
+          maxLength: 63,
+        },
+        namespace: { type: 'string', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$', maxLength: 63 },
+        annotations: anyObject,
+      }),
       config: {
         ...obj(config),
         description: 'Orchestrator flags without their leading dashes (docs/configuration.md).',
