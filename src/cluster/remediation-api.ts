@@ -22,11 +22,11 @@ import {
 } from '../actors/effects.js';
 import type { ChildObject } from '../actors/observed.js';
 import type { Status } from '../actors/status.js';
+import { OrchestratorError, classify } from '../k8s/errors.js';
+import { ContentType, KubeHttp } from '../k8s/kube-http.js';
+import type { ApiWriter, Lane } from '../k8s/writer.js';
 import type { Clock } from '../util/clock.js';
-import { OrchestratorError, classify } from './errors.js';
-import { ContentType, KubeHttp } from './kube-http.js';
 import { projectAny } from './projection.js';
-import type { ApiWriter, Lane } from './writer.js';
 
 export interface RemediationApiObserver {
   childCreated?(kind: ChildKindName, seconds: number): void;

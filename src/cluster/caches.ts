@@ -14,9 +14,9 @@ import {
   type WorkflowExecution,
 } from '../api/index.js';
 import type { ChildObject, Observed } from '../actors/observed.js';
+import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { Informer, type InformerEventType, type KubeObject } from './informer.js';
 import {
   projectAnalysis,
   projectExecution,

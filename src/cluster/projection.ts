@@ -6,7 +6,7 @@
 // Then 17.6 KB; now 10.2 KB: child statuses keep only what is read, repeated strings are shared
 // (a bounded intern table for enum-like fields, and within each object), and every projection is a
 // compact copy as JSON.parse builds it (exact-size objects sharing V8 hidden classes).
-// A new read of a field of a cached object (src/actors, src/supervisor, src/k8s) must be added here,
+// A new read of a field of a cached object (src/actors, src/supervisor, src/cluster) must be added here,
 // or it reads undefined; test/unit/projection.test.ts checks that every field read survives.
 // Pure: the input is not changed; the result is a fresh copy, sharing nothing with it.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
