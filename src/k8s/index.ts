@@ -12,7 +12,8 @@ export {
   type Query,
   type Method,
 } from './kube-http.js';
-export { Informer, type InformerOptions, type KubeObject } from './informer.js';
+export { Informer, type InformerOptions, type InformerEventType } from './informer.js';
+export { IndexedStore, type Indexer, type KubeObject } from './indexed-store.js';
 export { ApiWriter, type WriterOptions } from './writer.js';
 export { LeaderElector } from './leader-election.js';
 export { withConnectionReuse } from './connection-reuse.js';
