@@ -15,6 +15,6 @@ export {
 export { Informer, type InformerOptions, type InformerEventType } from './informer.js';
 export { IndexedStore, type Indexer, type KubeObject } from './indexed-store.js';
 export { ApiWriter, type WriterOptions } from './writer.js';
-export { LeaderElector } from './leader-election.js';
+export { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
 export { withConnectionReuse } from './connection-reuse.js';
 export { ERROR_CODES, OrchestratorError, classify, type ErrorCode } from './errors.js';
