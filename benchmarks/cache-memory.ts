@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../src/api/index.js';
 import { defaultConfig } from '../src/config.js';
-import { Caches, OWNER_INDEX, ownerUid } from '../src/cluster/caches.js';
+import { Caches, OWNER_INDEX } from '../src/cluster/caches.js';
+import { ownerUid } from '../src/cluster/owner.js';
 import { Informer, type KubeObject } from '../src/k8s/informer.js';
 import {
   projectAnalysis,

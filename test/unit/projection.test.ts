@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { CANCEL_ANNOTATION, type ChildKindName, type RemediationRequest } from '../../src/api/index.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
-import { ownerUid } from '../../src/cluster/caches.js';
+import { ownerUid } from '../../src/cluster/owner.js';
 import {
   INTERN_LIMIT,
   PROJECTIONS,
