@@ -1,4 +1,4 @@
-// Heap of the informer caches per request, with and without the projection of src/k8s/projection.ts,
+// Heap of the informer caches per request, with and without the projection of src/cluster/projection.ts,
 // and the idle RSS of the orchestrator built (dist/main.js) versus run through tsx.
 // One remediation runs on a local control plane (the orchestrator and the simulator in-process), its
 // eight objects are read back as the API server sends them (managedFields included), and N clones
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../src/api/index.js';
 import { defaultConfig } from '../src/config.js';
-import { Caches, OWNER_INDEX, ownerUid } from '../src/k8s/caches.js';
+import { Caches, OWNER_INDEX } from '../src/cluster/caches.js';
+import { ownerUid } from '../src/cluster/owner.js';
 import { Informer, type KubeObject } from '../src/k8s/informer.js';
 import {
   projectAnalysis,
@@ -20,7 +21,7 @@ import {
   projectProcessing,
   projectRequest,
   projectWorkflow,
-} from '../src/k8s/projection.js';
+} from '../src/cluster/projection.js';
 import { createLogger, createMetrics } from '../src/observability/index.js';
 import { buildOrchestrator } from '../src/orchestrator.js';
 import { startSimulator } from '../src/sim/index.js';
@@ -175,7 +176,7 @@ function offlineKubeConfig(): KubeConfig {
   return kc;
 }
 
-/** The informers as src/k8s/caches.ts built them before the projection: the same owner index, full objects. */
+/** The informers as src/cluster/caches.ts built them before the projection: the same owner index, full objects. */
 function unprojectedInformers(kc: KubeConfig): Record<KindName, Informer<KubeObject>> {
   return Object.fromEntries(
     KIND_NAMES.map((kind) => [
@@ -363,7 +364,7 @@ const result = {
   },
   jsonBytesPerRequest: jsonSizes(captured),
   idleOrchestrator: idle,
-  note: 'heap used (after gc) by the informers of the six kinds holding N finished remediations (the request, processing, analysis, workflow, 3 steps, the success notification), as read back from kube-apiserver v1.35.4 and cloned with unique names and uids; unprojected = the informers as before src/k8s/projection.ts. idleOrchestrator: one process on an empty namespace, median of 5 RSS samples 15 s after /readyz',
+  note: 'heap used (after gc) by the informers of the six kinds holding N finished remediations (the request, processing, analysis, workflow, 3 steps, the success notification), as read back from kube-apiserver v1.35.4 and cloned with unique names and uids; unprojected = the informers as before src/cluster/projection.ts. idleOrchestrator: one process on an empty namespace, median of 5 RSS samples 15 s after /readyz',
 };
 console.log(JSON.stringify(result, null, 2));
 writeFileSync(

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
-import { LeaderElector } from './k8s/leader-election.js';
+import { LeaderElector, type LeaderElectorOptions } from './k8s/leader-election.js';
 import { createLogger, createMetrics, startHealthServer } from './observability/index.js';
 import { buildOrchestrator } from './orchestrator.js';
 import { systemClock } from './util/clock.js';
@@ -14,6 +14,12 @@ function kubeConfigFor(config: Config): KubeConfig {
   else kc.loadFromDefault();
   if (config.kube.context) kc.setCurrentContext(config.kube.context);
   return kc;
+}
+
+function leaderElectorOptions(config: Config): LeaderElectorOptions {
+  const { leaseName, leaseNamespace, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } =
+    config.leaderElection;
+  return { leaseName, leaseNamespace, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
 
 /**
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
     onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES),
   });
   const elector = config.leaderElection.enabled
-    ? new LeaderElector(kubeConfig, config.leaderElection, systemClock, logger)
+    ? new LeaderElector(kubeConfig, leaderElectorOptions(config), systemClock, logger)
     : undefined;
   const server = await startHealthServer({
     host: config.server.host,

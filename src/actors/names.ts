@@ -1,19 +1,7 @@
-import { createHash } from 'node:crypto';
+import { shorten } from '../util/shorten.js';
 
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
-
-function hash(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
-}
-
-/** Shortens `full` to at most `max` characters, deterministically: a prefix plus a hash of the whole. */
-export function shorten(full: string, max: number): string {
-  if (full.length <= max) return full;
-  const suffix = hash(full, 10);
-  const prefix = full.slice(0, max - suffix.length - 1).replace(/[-.]+$/, '');
-  return `${prefix}-${suffix}`;
-}
 
 export type NotificationType = 'approval' | 'escalation' | 'success';
 

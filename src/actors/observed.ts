@@ -8,6 +8,7 @@ import type {
   RemediationRequest,
   WorkflowExecution,
 } from '../api/index.js';
+import { isNewerResourceVersion } from '../util/resource-version.js';
 import type { NotificationType } from './names.js';
 
 export interface Observed {
@@ -27,16 +28,9 @@ interface Versioned {
   metadata?: { resourceVersion?: string };
 }
 
-/**
- * True when `a` is newer than `b`. resourceVersions are opaque by contract, but every API server
- * backed by etcd hands out increasing integers; where either is not one, the incoming one wins.
- */
+/** True when `a` is newer than `b`, by their resourceVersions (src/util/resource-version.ts). */
 export function isNewer(a: Versioned | undefined, b: Versioned | undefined): boolean {
-  const ra = a?.metadata?.resourceVersion;
-  const rb = b?.metadata?.resourceVersion;
-  if (!ra || !rb) return ra !== undefined || rb === undefined;
-  if (/^\d+$/.test(ra) && /^\d+$/.test(rb)) return BigInt(ra) > BigInt(rb);
-  return ra !== rb;
+  return isNewerResourceVersion(a?.metadata?.resourceVersion, b?.metadata?.resourceVersion);
 }
 
 function newest<T extends Versioned>(

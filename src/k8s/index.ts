@@ -1,6 +1,6 @@
-// Everything that talks to the Kubernetes API: the JSON client, informers and their caches, the
-// rate-limited writer, the executor of actors' writes, leader election and the error catalog.
-// Knows nothing of phases.
+// Generic Kubernetes plumbing, for any kind: the JSON client, informers, the rate-limited writer,
+// leader election and the error catalog. Knows nothing of actors, phases or configuration;
+// src/cluster adapts it to the orchestrator's kinds.
 export {
   KubeHttp,
   KubeApiError,
@@ -12,10 +12,9 @@ export {
   type Query,
   type Method,
 } from './kube-http.js';
-export { Informer, type InformerOptions, type KubeObject } from './informer.js';
-export { Caches, ownerUid } from './caches.js';
+export { Informer, type InformerOptions, type InformerEventType } from './informer.js';
+export { IndexedStore, type Indexer, type KubeObject } from './indexed-store.js';
 export { ApiWriter, type WriterOptions } from './writer.js';
-export { RemediationApi } from './remediation-api.js';
-export { LeaderElector } from './leader-election.js';
+export { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
 export { withConnectionReuse } from './connection-reuse.js';
 export { ERROR_CODES, OrchestratorError, classify, type ErrorCode } from './errors.js';

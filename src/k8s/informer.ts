@@ -1,22 +1,18 @@
-// A list-then-watch cache of one kind, with what client-node's own informer lacks: watch bookmarks,
-// relist after 410 Gone, restart with capped backoff and jitter after any error, paged lists,
-// indexes, and handlers that can never throw into the watch loop. Lists and watches go through
-// KubeHttp, not client-node's CustomObjectsApi and Watch (see kube-http.ts for why).
-import type { KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
+// A list-then-watch loop over one kind, feeding an IndexedStore (indexed-store.ts), with what
+// client-node's own informer lacks: watch bookmarks, relist after 410 Gone, restart with capped
+// backoff and jitter after any error, paged lists, and handlers that can never throw into the watch
+// loop. Lists and watches go through KubeHttp, not client-node's CustomObjectsApi and Watch (see
+// kube-http.ts for why).
+import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { IndexedStore, type Indexer, type KubeObject, type StoreEventType } from './indexed-store.js';
 import { KubeHttp, type Query } from './kube-http.js';
 import { OrchestratorError, classify, httpStatusOf } from './errors.js';
 
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: V1ObjectMeta;
-}
-
-export type InformerEventType = 'added' | 'modified' | 'deleted';
+export type { Indexer, KubeObject };
+export type InformerEventType = StoreEventType;
 export type InformerHandler<T> = (type: InformerEventType, object: T, previous: T | undefined) => void;
-export type Indexer<T> = (object: T) => readonly string[];
 
 export interface ResourceCoordinates {
   group: string;
@@ -55,13 +51,7 @@ interface ListResult<T> {
 class GoneError extends Error {}
 
 export class Informer<T extends KubeObject> {
-  // By namespace, then name: the name and namespace strings are the object's own, where a
-  // `namespace/name` key would be a new string per object (and another in every index).
-  private readonly store = new Map<string, Map<string, T>>();
-  private count = 0;
-  // Index value -> the object, or its objects when several: most values (an owner's UID per kind)
-  // have one, and a Set per value cost more than the object's projection of some kinds.
-  private readonly indexes = new Map<string, Map<string, T | T[]>>();
+  private readonly store: IndexedStore<T>;
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly http: KubeHttp;
   private resourceVersion = '';
@@ -76,7 +66,9 @@ export class Informer<T extends KubeObject> {
   constructor(private readonly options: InformerOptions<T>) {
     this.http = new KubeHttp(options.kubeConfig);
     this.syncedOnce = new Promise((resolve) => (this.resolveSynced = resolve));
-    for (const name of Object.keys(options.indexers ?? {})) this.indexes.set(name, new Map());
+    this.store = new IndexedStore(options.indexers, (type, object, previous) =>
+      this.emit(type, object, previous),
+    );
   }
 
   on(handler: InformerHandler<T>): void {
@@ -100,23 +92,19 @@ export class Informer<T extends KubeObject> {
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.store.get(namespace ?? '')?.get(name);
+    return this.store.get(namespace, name);
   }
 
   list(): T[] {
-    const out: T[] = [];
-    for (const names of this.store.values()) for (const o of names.values()) out.push(o);
-    return out;
+    return this.store.list();
   }
 
   get size(): number {
-    return this.count;
+    return this.store.size;
   }
 
   byIndex(index: string, value: string): T[] {
-    const entry = this.indexes.get(index)?.get(value);
-    if (entry === undefined) return [];
-    return Array.isArray(entry) ? [...entry] : [entry];
+    return this.store.byIndex(index, value);
   }
 
   latestResourceVersion(): string {
@@ -147,7 +135,7 @@ export class Informer<T extends KubeObject> {
     this.listAll().then(
       (list) => {
         if (this.stopped) return;
-        this.replace(list.items);
+        this.store.replace(list.items);
         this.resourceVersion = list.metadata?.resourceVersion ?? '';
         if (!this.hasSynced) {
           this.hasSynced = true;
@@ -228,8 +216,8 @@ export class Informer<T extends KubeObject> {
         this.attempt = 0;
         const rv = object.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
-        if (type === 'ADDED' || type === 'MODIFIED') this.upsert(this.transformed(object));
-        else if (type === 'DELETED') this.remove(this.transformed(object));
+        if (type === 'ADDED' || type === 'MODIFIED') this.store.upsert(this.transformed(object));
+        else if (type === 'DELETED') this.store.remove(this.transformed(object));
       },
       (err) => end(err),
       { inactivityMs: this.options.watchInactivityMs ?? 150_000 },
@@ -243,80 +231,8 @@ export class Informer<T extends KubeObject> {
     );
   }
 
-  /** Replaces the cache with a fresh list: deletes what is gone, reports what changed. */
-  private replace(items: T[]): void {
-    const seen = new Map<string, Set<string>>();
-    for (const item of items) {
-      const namespace = item.metadata?.namespace ?? '';
-      let names = seen.get(namespace);
-      if (!names) seen.set(namespace, (names = new Set()));
-      names.add(item.metadata?.name ?? '');
-      this.upsert(item);
-    }
-    for (const [namespace, names] of this.store) {
-      for (const [name, old] of names) if (!seen.get(namespace)?.has(name)) this.remove(old);
-    }
-  }
-
   private transformed(object: T): T {
     return this.options.transform ? this.options.transform(object) : object;
-  }
-
-  private upsert(object: T): void {
-    const namespace = object.metadata?.namespace ?? '';
-    const name = object.metadata?.name ?? '';
-    let names = this.store.get(namespace);
-    const previous = names?.get(name);
-    if (previous && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
-    if (previous) this.unindex(previous);
-    if (!names) this.store.set(namespace, (names = new Map<string, T>()));
-    names.set(name, object);
-    if (!previous) this.count++;
-    this.index(object);
-    this.emit(previous ? 'modified' : 'added', object, previous);
-  }
-
-  private remove(object: T): void {
-    const namespace = object.metadata?.namespace ?? '';
-    const names = this.store.get(namespace);
-    const previous = names?.get(object.metadata?.name ?? '');
-    if (!names || !previous) return;
-    names.delete(object.metadata?.name ?? '');
-    if (names.size === 0) this.store.delete(namespace);
-    this.count--;
-    this.unindex(previous);
-    this.emit('deleted', object, previous);
-  }
-
-  private index(object: T): void {
-    for (const [name, indexer] of Object.entries(this.options.indexers ?? {})) {
-      const index = this.indexes.get(name)!;
-      for (const value of indexer(object)) {
-        const entry = index.get(value);
-        if (entry === undefined) index.set(value, object);
-        else if (entry === object) continue;
-        else if (Array.isArray(entry)) {
-          if (!entry.includes(object)) entry.push(object);
-        } else index.set(value, [entry, object]);
-      }
-    }
-  }
-
-  /** Takes out `object` itself (the one stored): the indexers give the values it was indexed under. */
-  private unindex(object: T): void {
-    for (const [name, indexer] of Object.entries(this.options.indexers ?? {})) {
-      const index = this.indexes.get(name)!;
-      for (const value of indexer(object)) {
-        const entry = index.get(value);
-        if (entry === object) index.delete(value);
-        else if (Array.isArray(entry)) {
-          const at = entry.indexOf(object);
-          if (at >= 0) entry.splice(at, 1);
-          if (entry.length === 1) index.set(value, entry[0]!);
-          else if (entry.length === 0) index.delete(value);
-        }
-      }
-    }
   }
 
   private emit(type: InformerEventType, object: T, previous: T | undefined): void {

@@ -3,9 +3,22 @@
 // leaseDuration as measured on *our* clock (no trust in other nodes' clocks); the leader renews
 // every retryPeriod and gives up when it could not renew within renewDeadline.
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { Config } from '../config.js';
 import { sleep, type Clock } from '../util/clock.js';
 import { httpStatusOf } from './errors.js';
+
+export interface LeaderElectorOptions {
+  /** The coordination.k8s.io Lease held by the leader. */
+  leaseName: string;
+  leaseNamespace: string;
+  /** Written into the Lease as its holder; must differ between replicas. */
+  identity: string;
+  /** How long a Lease holds without renewal. */
+  leaseDurationMs: number;
+  /** The leader gives up if it could not renew for this long. */
+  renewDeadlineMs: number;
+  /** The wait between two attempts to acquire or renew. */
+  retryPeriodMs: number;
+}
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -23,7 +36,7 @@ export class LeaderElector {
 
   constructor(
     kubeConfig: KubeConfig,
-    private readonly options: Config['leaderElection'],
+    private readonly options: LeaderElectorOptions,
     private readonly clock: Clock,
     private readonly log: Log,
   ) {

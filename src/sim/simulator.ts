@@ -7,6 +7,7 @@ import { API_VERSION, CHILD_KINDS, KINDS, type ChildKindName } from '../api/inde
 import { Informer, type InformerEventType } from '../k8s/informer.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { isNewerResourceVersion } from '../util/resource-version.js';
 import {
   DEFAULT_SCENARIO,
   mergeScenario,
@@ -66,10 +67,9 @@ function describe(e: Entry): string {
   return `${e.kind} ${e.latest.metadata?.namespace ?? ''}/${e.latest.metadata?.name ?? ''}`;
 }
 
-/** True when resourceVersion `a` is older than `b`; opaque versions that are not integers never are. */
-function older(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
-  return BigInt(a) < BigInt(b);
+/** True when `object` is newer than the child's latest known version. */
+function newerThanLatest(entry: Entry, object: ChildObject): boolean {
+  return isNewerResourceVersion(object.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion);
 }
 
 function httpCode(err: unknown): number | undefined {
@@ -187,8 +187,8 @@ class SimulatorRuntime implements Simulator {
       entry = { kind, uid, latest: object, writing: false, attempt: 0, scenario: this.base };
       this.entries.set(uid, entry);
       this.counters.objectsSeen++;
-    } else if (older(object.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion)) {
-      return; // older than what our own write returned
+    } else if (!newerThanLatest(entry, object)) {
+      return; // not newer than what our own write returned
     } else {
       entry.latest = object;
     }
@@ -275,8 +275,7 @@ class SimulatorRuntime implements Simulator {
       this.log(
         `sim: ${kind} ${namespace}/${name}: ${step.from || 'Pending'} -> ${String(step.status.phase)}`,
       );
-      if (!older(updated.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion))
-        entry.latest = updated;
+      if (newerThanLatest(entry, updated)) entry.latest = updated;
     } catch (err) {
       const code = httpCode(err);
       if (code === 404) {
@@ -320,8 +319,7 @@ class SimulatorRuntime implements Simulator {
         name: entry.latest.metadata?.name ?? '',
       })) as ChildObject;
       if (fresh.metadata?.uid !== entry.uid) return; // deleted and re-created: the watch will tell
-      if (!older(fresh.metadata?.resourceVersion, entry.latest.metadata?.resourceVersion))
-        entry.latest = fresh;
+      if (newerThanLatest(entry, fresh)) entry.latest = fresh;
     } catch {
       // the retry will conflict again or the watch will bring the new version
     }

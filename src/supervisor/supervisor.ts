@@ -8,6 +8,7 @@ import type { Settings } from '../actors/status.js';
 import { FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { isNewerResourceVersion } from '../util/resource-version.js';
 import { DeadlineHeap } from './deadline-heap.js';
 
 export interface SupervisorLog extends ActorLog {
@@ -39,8 +40,6 @@ interface Finished {
   resourceVersion: string;
   ref: RequestRef;
 }
-
-const rvNumber = (rv: string | undefined): bigint => (rv && /^\d+$/.test(rv) ? BigInt(rv) : 0n);
 
 export class Supervisor {
   private readonly actors = new Map<string, RemediationActor>();
@@ -127,7 +126,7 @@ export class Supervisor {
     if (
       done &&
       !rr.metadata?.deletionTimestamp &&
-      rvNumber(rr.metadata?.resourceVersion) <= rvNumber(done.resourceVersion)
+      !isNewerResourceVersion(rr.metadata?.resourceVersion, done.resourceVersion)
     )
       return;
     if (done && !rr.metadata?.deletionTimestamp && isTerminal(rr.status?.phase)) return;

@@ -1,4 +1,7 @@
-// Small shared pieces with no domain in them: the injectable clock, backoff, Go-style durations.
+// Small shared pieces with no domain in them: the injectable clock, backoff, Go-style durations,
+// the order of resourceVersions, deterministic shortening of names.
 export { systemClock, sleep, type Clock } from './clock.js';
 export { backoffDelay, type BackoffPolicy } from './backoff.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { isNewerResourceVersion } from './resource-version.js';
+export { shorten } from './shorten.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { childNames, requestLabelValue, shorten } from '../../src/actors/names.js';
+import { childNames, requestLabelValue } from '../../src/actors/names.js';
+import { shorten } from '../../src/util/shorten.js';
 
 const long = (n: number, c = 'a') => c.repeat(n);
 

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { CANCEL_ANNOTATION, type ChildKindName, type RemediationRequest } from '../../src/api/index.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
-import { ownerUid } from '../../src/k8s/caches.js';
+import { ownerUid } from '../../src/cluster/owner.js';
 import {
   INTERN_LIMIT,
   PROJECTIONS,
@@ -12,7 +12,7 @@ import {
   projectAny,
   projectNotification,
   projectRequest,
-} from '../../src/k8s/projection.js';
+} from '../../src/cluster/projection.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import {
   MINUTE,
@@ -112,7 +112,7 @@ const keysOf = (path: Path): string[] => (Array.isArray(path) ? path : path.spli
 const at = (o: unknown, path: Path): unknown =>
   keysOf(path).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], o);
 
-/** Every field of a cached object that src/actors, src/supervisor and src/k8s read. */
+/** Every field of a cached object that src/actors, src/supervisor and src/cluster read. */
 const READ: Record<keyof typeof PROJECT, Path[]> = {
   RemediationRequest: [
     'apiVersion',

@@ -1,12 +1,12 @@
 // What the informer caches keep of each object: only what the orchestrator reads, never
 // metadata.managedFields. Memory: with 10,000 requests in flight the caches hold ~80,000 objects;
 // as the API server sends them, 40% is managedFields and every child carries a copy of the
-// request's targeting data that the orchestrator never reads back. Whole, they took 57 KB of heap
-// per request, projected 18 KB (benchmarks/cache-memory.ts).
-// Then 17.6 KB; now 10.2 KB: child statuses keep only what is read, repeated strings are shared
-// (a bounded intern table for enum-like fields, and within each object), and every projection is a
-// compact copy as JSON.parse builds it (exact-size objects sharing V8 hidden classes).
-// A new read of a field of a cached object (src/actors, src/supervisor, src/k8s) must be added here,
+// request's targeting data that the orchestrator never reads back. Whole, they take 55.8 KB of heap
+// per request; projected, 10.2 KB (benchmarks/cache-memory.ts): child statuses keep only what is
+// read, repeated strings are shared (a bounded intern table for enum-like fields, and within each
+// object), and every projection is a compact copy as JSON.parse builds it (exact-size objects
+// sharing V8 hidden classes).
+// A new read of a field of a cached object (src/actors, src/supervisor, src/cluster) must be added here,
 // or it reads undefined; test/unit/projection.test.ts checks that every field read survives.
 // Pure: the input is not changed; the result is a fresh copy, sharing nothing with it.
 import type { V1ObjectMeta } from '@kubernetes/client-node';

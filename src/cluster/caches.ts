@@ -1,6 +1,5 @@
 // The shared informers of the six kinds, indexed so that a RemediationRequest's children are found
-// by its UID: the children's controller ownerReference, or spec.remediationRequestRef for the
-// NotificationRequests, which are not owned. Each stores the projection of its objects (projection.ts).
+// by its UID (owner.ts). Each stores the projection of its objects (projection.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   API_VERSION,
@@ -14,9 +13,10 @@ import {
   type WorkflowExecution,
 } from '../api/index.js';
 import type { ChildObject, Observed } from '../actors/observed.js';
+import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { Informer, type InformerEventType, type KubeObject } from './informer.js';
+import { ownerUid } from './owner.js';
 import {
   projectAnalysis,
   projectExecution,
@@ -27,15 +27,6 @@ import {
 } from './projection.js';
 
 export const OWNER_INDEX = 'owner';
-
-/** The UID of the RemediationRequest a child belongs to. */
-export function ownerUid(o: ChildObject | KubeObject): string | undefined {
-  const controller = o.metadata?.ownerReferences?.find(
-    (r) => r.controller && r.kind === 'RemediationRequest',
-  );
-  if (controller) return controller.uid;
-  return (o as { spec?: { remediationRequestRef?: { uid?: string } } }).spec?.remediationRequestRef?.uid;
-}
 
 export interface CachesOptions {
   kubeConfig: KubeConfig;

@@ -22,11 +22,12 @@ import {
 } from '../actors/effects.js';
 import type { ChildObject } from '../actors/observed.js';
 import type { Status } from '../actors/status.js';
+import { OrchestratorError, classify } from '../k8s/errors.js';
+import { ContentType, KubeHttp } from '../k8s/kube-http.js';
+import type { ApiWriter, Lane } from '../k8s/writer.js';
 import type { Clock } from '../util/clock.js';
-import { OrchestratorError, classify } from './errors.js';
-import { ContentType, KubeHttp } from './kube-http.js';
+import { ownerUid } from './owner.js';
 import { projectAny } from './projection.js';
-import type { ApiWriter, Lane } from './writer.js';
 
 export interface RemediationApiObserver {
   childCreated?(kind: ChildKindName, seconds: number): void;
@@ -45,12 +46,6 @@ function collectionPath(kind: KindName, namespace: string): string {
 
 function objectPath(kind: KindName, namespace: string, name: string): string {
   return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
-}
-
-/** The owner a child names: its controller ownerReference, or spec.remediationRequestRef for notifications. */
-function ownerUidOf(o: ChildObject): string | undefined {
-  const controller = o.metadata?.ownerReferences?.find((r) => r.controller);
-  return controller?.uid ?? o.spec.remediationRequestRef?.uid;
 }
 
 /** The newest RemediationRequest a batch's writes returned. */
@@ -214,10 +209,10 @@ export class RemediationApi {
           'CHILD_NOT_FOUND',
           `${what}: it already existed, then vanished before it could be read; retrying`,
         );
-      if (ownerUidOf(existing) !== request.uid) {
+      if (ownerUid(existing) !== request.uid) {
         throw new OrchestratorError(
           'CHILD_CONFLICT',
-          `${what}: an object of that name already exists and belongs to ${ownerUidOf(existing) ?? 'no RemediationRequest'}, not to ${request.uid}; delete it or rename the request`,
+          `${what}: an object of that name already exists and belongs to ${ownerUid(existing) ?? 'no RemediationRequest'}, not to ${request.uid}; delete it or rename the request`,
         );
       }
       return existing;
