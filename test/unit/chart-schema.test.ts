@@ -9,7 +9,7 @@ import {
 import { configSettings } from '../../src/config.js';
 
 describe("the Helm chart's values schema", function () {
-  it('matches what src/config.ts generates (run `npm run gen:chart-schema` after changing a flag)', async function () {
+  it('matches what src/config/settings.ts generates (run `npm run gen:chart-schema` after changing a flag)', async function () {
     expect(await readFile(schemaFile, 'utf8')).to.equal(renderSchema());
   });
 

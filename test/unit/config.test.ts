@@ -310,6 +310,27 @@ describe('configuration', function () {
     });
   });
 
+  describe('the settings table', function () {
+    it('accepts every example and every default as written in --help', function () {
+      for (const s of configSettings()) {
+        expect(() => loadConfig([`${s.flag}=${s.example}`], {}), s.flag).not.to.throw();
+      }
+      const written = configSettings().filter((s) => !/ /.test(s.default));
+      expect(written.length).to.be.greaterThan(30);
+      const c = loadConfig(
+        written.map((s) => `${s.flag}=${s.default}`),
+        {},
+      );
+      expect(c).to.deep.equal(defaultConfig());
+    });
+    it('names each flag and environment variable once', function () {
+      const settings = configSettings();
+      expect(new Set(settings.map((s) => s.flag)).size).to.equal(settings.length);
+      expect(new Set(settings.map((s) => s.env)).size).to.equal(settings.length);
+      expect(new Set(settings.map((s) => s.path)).size).to.equal(settings.length);
+    });
+  });
+
   describe('leader election timings', function () {
     it('requires renewDeadline < leaseDuration', function () {
       const err = errorOf(() => loadConfig(['--leader-election-renew-deadline=15s'], {}));
@@ -348,13 +369,14 @@ describe('configuration', function () {
   });
 
   describe('help', function () {
-    it('lists every flag with its environment variable and default', function () {
+    it('lists every flag with its environment variable, default, range and why', function () {
       const help = configHelp();
       const settings = configSettings();
       expect(settings.length).to.be.greaterThan(30);
       for (const s of settings) {
         expect(help, s.flag).to.include(s.flag);
-        expect(help, s.env).to.include(`env ${s.env}; default ${s.default}`);
+        expect(help, s.env).to.include(`env ${s.env}; default ${s.default}; accepts ${s.accepts}`);
+        expect(help, s.flag).to.include(s.why);
       }
       expect(help).to.include('--help');
     });
