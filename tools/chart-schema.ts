@@ -26,7 +26,8 @@ type Schema = Record<string, unknown>;
 function valueSchema(s: SettingDescription): Schema {
   switch (s.kind) {
     case 'duration':
-      // A Go duration with a non-zero digit: the parser refuses zero.
+      // A Go duration with a non-zero digit: the parser refuses zero. A schema cannot compare
+      // durations written as text, so their range is only in the description.
       return { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
     case 'list':
       return s.minItems
@@ -39,10 +40,15 @@ function valueSchema(s: SettingDescription): Schema {
           }
         : { type: ['string', 'array'], items: { type: 'string' } };
     case 'number':
-      // `--set qps=0.5` arrives as a string.
-      return { type: ['number', 'string'], exclusiveMinimum: 0, pattern: '^[0-9]*\\.?[0-9]+$' };
+      // `--set qps=0.5` arrives as a string, which the maximum does not reach.
+      return {
+        type: ['number', 'string'],
+        exclusiveMinimum: 0,
+        maximum: s.max,
+        pattern: '^[0-9]*\\.?[0-9]+$',
+      };
     case 'integer':
-      return { type: 'integer', minimum: s.min };
+      return { type: 'integer', minimum: s.min, maximum: s.max };
     case 'boolean':
       return { type: 'boolean' };
     case 'enum':

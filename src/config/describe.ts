@@ -38,11 +38,11 @@ export function defaultText(row: Row): string {
 export function rangeText(row: SettableRow): string {
   switch (row.kind) {
     case 'duration':
-      return 'longer than zero';
+      return `1ms to ${dur(row.max)}`;
     case 'integer':
-      return `${row.min} or more`;
+      return `${row.min} to ${row.max}`;
     case 'number':
-      return 'more than 0';
+      return `more than 0, at most ${row.max}`;
     default:
       return '';
   }
@@ -88,7 +88,7 @@ export function configHelp(): string {
     '',
     'Flags take --name=value or --name value (booleans: --leader-elect, --leader-elect=false).',
     'A flag overrides its environment variable, which overrides the default.',
-    'Durations are Go durations: 90s, 15m, 1h30m.',
+    "Durations are Go durations: 90s, 15m, 1h30m. A value outside the setting's range is refused.",
   ];
   let group = '';
   for (const row of SETTABLE) {
@@ -122,8 +122,10 @@ export interface SettingDescription {
   kind: Exclude<SettingKind, 'fixed'>;
   accepts: string;
   choices?: readonly string[];
-  /** Least value of a whole number. */
+  /** Least value: ms for durations. */
   min?: number;
+  /** Greatest value: ms for durations. */
+  max?: number;
   /** For names: the pattern and length of the Kubernetes name (for lists, of each item). */
   pattern?: string;
   maxLength?: number;
@@ -145,7 +147,9 @@ export function configSettings(): SettingDescription[] {
       kind: row.kind,
       accepts: acceptsText(row),
       ...(row.kind === 'enum' ? { choices: row.choices } : {}),
-      ...(row.kind === 'integer' ? { min: row.min } : {}),
+      ...(row.kind === 'duration' ? { min: 1, max: row.max } : {}),
+      ...(row.kind === 'integer' ? { min: row.min, max: row.max } : {}),
+      ...(row.kind === 'number' ? { max: row.max } : {}),
       ...(format ? { pattern: format.pattern.source, maxLength: format.maxLength } : {}),
       ...(row.kind === 'list' && row.minItems !== undefined ? { minItems: row.minItems } : {}),
     };

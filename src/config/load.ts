@@ -3,13 +3,15 @@
 // `loadConfig` is pure: it reads nothing but its arguments, so tests and main.ts see the same rules.
 // Precedence is flag > environment variable > default.
 import { parseDuration } from '../util/duration.js';
-import { BY_FLAG, ROWS, SETTABLE, dur, envOf } from './describe.js';
+import { BY_FLAG, ROWS, SETTABLE, dur, envOf, rangeText } from './describe.js';
 import { ConfigError } from './error.js';
 import {
   FORMATS,
+  type DurationRow,
   type Env,
   type HostFacts,
   type IntegerRow,
+  type NumberRow,
   type Row,
   type SettableRow,
 } from './row.js';
@@ -103,7 +105,7 @@ function fail(r: Raw, rule: string): never {
   throw new ConfigError(r.source, r.text, `${r.source}: "${r.text}" ${rule}; write e.g. ${fix}`);
 }
 
-function parseDurationMs(r: Raw): number {
+function parseDurationMs(r: Raw, row: DurationRow): number {
   let ms: number;
   try {
     ms = parseDuration(r.text.trim());
@@ -111,12 +113,14 @@ function parseDurationMs(r: Raw): number {
     fail(r, 'is not a Go duration (90s, 15m, 1h30m)');
   }
   if (ms <= 0) fail(r, 'is not longer than zero');
+  if (ms > row.max) fail(r, `is longer than ${dur(row.max)} (allowed: ${rangeText(row)})`);
   return ms;
 }
 
-function parsePositive(r: Raw): number {
+function parsePositive(r: Raw, row: NumberRow): number {
   const n = Number(r.text.trim());
   if (r.text.trim() === '' || !Number.isFinite(n) || n <= 0) fail(r, 'is not a positive number');
+  if (n > row.max) fail(r, `is more than ${row.max} (allowed: ${rangeText(row)})`);
   return n;
 }
 
@@ -124,6 +128,7 @@ function parseInteger(r: Raw, row: IntegerRow): number {
   const t = r.text.trim();
   const n = Number(t);
   if (!/^\d+$/.test(t) || !Number.isSafeInteger(n) || n < row.min) fail(r, `is not a whole number >= ${row.min}`);
+  if (n > row.max) fail(r, `is more than ${row.max} (allowed: ${rangeText(row)})`);
   return n;
 }
 
@@ -155,11 +160,11 @@ function parse(r: Raw): unknown {
   const row = r.row;
   switch (row.kind) {
     case 'duration':
-      return parseDurationMs(r);
+      return parseDurationMs(r, row);
     case 'integer':
       return parseInteger(r, row);
     case 'number':
-      return parsePositive(r);
+      return parsePositive(r, row);
     case 'boolean':
       return parseBoolean(r);
     case 'address':

@@ -55,14 +55,16 @@ export type DurationRow = Settable & {
   kind: 'duration';
   /** Milliseconds. */
   default: number;
+  /** Milliseconds; never above Node's timer limit (see settings.ts). The least is 1 ms. */
+  max: number;
   /** Flag of a duration this one must be strictly shorter than. */
   shorterThan?: string;
   /** Flag of a duration this one must not be longer than. */
   notLongerThan?: string;
 };
-export type IntegerRow = Settable & { kind: 'integer'; default: number; min: number };
+export type IntegerRow = Settable & { kind: 'integer'; default: number; min: number; max: number };
 /** A positive number, possibly fractional. */
-export type NumberRow = Settable & { kind: 'number'; default: number };
+export type NumberRow = Settable & { kind: 'number'; default: number; max: number };
 export type BooleanRow = Settable & { kind: 'boolean'; default: boolean };
 export type EnumRow = Settable & {
   kind: 'enum';

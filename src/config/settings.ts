@@ -1,6 +1,7 @@
 // The settings table: one row per setting, the only place a setting is declared. `Config`, its
 // defaults, the parser, --help, the chart's values schema and docs/configuration.md all follow it.
 import { EVENT_POLICIES } from '../actors/effects.js';
+import { formatDuration } from '../util/duration.js';
 import type { ConfigOf, Env, HostFacts, Row } from './row.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -10,26 +11,47 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
+// Node runs a timer longer than 2^31-1 ms (24.8 days) after 1 ms instead, and the deadline and
+// retention timers are armed with these durations, so every maximum below stays under it.
+/** Phase and global timeouts: a remediation still open after a week has outlived its alert. */
+const TIMEOUT_MAX = 168 * HOUR;
+/** Retention: the most whole days below Node's timer limit. */
+const RETENTION_MAX = 576 * HOUR;
+/** Waits between attempts, write batching, shutdown and Lease timings: longer reads as a hang. */
+const INTERVAL_MAX = HOUR;
+
 /** Every group is the first part of its rows' paths; the docs and --help use the title and note. */
 export const GROUPS: Record<keyof Config, { title: string; note?: string }> = {
   kube: { title: 'Kubernetes' },
   timeouts: {
     title: 'Timeouts',
-    note: "Controller defaults of API.md; a request's `spec.timeouts` overrides them.",
+    note:
+      "Controller defaults of API.md; a request's `spec.timeouts` overrides them. At most " +
+      `${formatDuration(TIMEOUT_MAX)}: a remediation still open after a week has outlived its alert.`,
   },
-  retention: { title: 'Retention' },
+  retention: {
+    title: 'Retention',
+    note:
+      `At most ${formatDuration(RETENTION_MAX)} (24 days): Node fires a timer longer than 2^31-1 ms ` +
+      '(24.8 days) at once, and the retention timer is armed with this duration.',
+  },
   notifications: { title: 'Notifications' },
-  status: { title: 'Status' },
+  status: { title: 'Status', note: `At most ${formatDuration(INTERVAL_MAX)}, like every interval.` },
   events: { title: 'Events' },
   api: {
     title: 'API writes',
-    note: 'One token bucket and one concurrency limit guard all writes (DESIGN.md, backpressure).',
+    note:
+      'One token bucket and one concurrency limit guard all writes (DESIGN.md, backpressure). Delays ' +
+      `at most ${formatDuration(INTERVAL_MAX)}: a longer wait between attempts reads as a hang.`,
   },
-  informer: { title: 'Informers' },
-  actors: { title: 'Actors' },
+  informer: { title: 'Informers', note: `Delays at most ${formatDuration(INTERVAL_MAX)}.` },
+  actors: { title: 'Actors', note: `Delays and the shutdown bound at most ${formatDuration(INTERVAL_MAX)}.` },
   server: { title: 'Server' },
   log: { title: 'Logging' },
-  leaderElection: { title: 'Leader election', note: 'Only the Lease holder runs actors (DESIGN.md).' },
+  leaderElection: {
+    title: 'Leader election',
+    note: `Only the Lease holder runs actors (DESIGN.md). Timings at most ${formatDuration(INTERVAL_MAX)}.`,
+  },
 };
 
 const IDENTITY = 'remediation-orchestrator';
@@ -77,6 +99,7 @@ export const SETTINGS = [
     flag: 'timeout-global',
     kind: 'duration',
     default: HOUR,
+    max: TIMEOUT_MAX,
     example: '1h',
     why: 'Bound on the whole remediation, counted from status.startTime.',
   },
@@ -85,6 +108,7 @@ export const SETTINGS = [
     flag: 'timeout-processing',
     kind: 'duration',
     default: 15 * MINUTE,
+    max: TIMEOUT_MAX,
     example: '15m',
     why: 'Bound on Processing: signal enrichment is quick, so longer means the processor is stuck.',
   },
@@ -93,6 +117,7 @@ export const SETTINGS = [
     flag: 'timeout-analyzing',
     kind: 'duration',
     default: 15 * MINUTE,
+    max: TIMEOUT_MAX,
     example: '15m',
     why: 'Bound on Analyzing, so that a hung AI analysis does not hold the request.',
   },
@@ -101,6 +126,7 @@ export const SETTINGS = [
     flag: 'timeout-awaiting-approval',
     kind: 'duration',
     default: 15 * MINUTE,
+    max: TIMEOUT_MAX,
     example: '15m',
     why: 'Bound on AwaitingApproval: a human answers within a page rotation, or the request escalates.',
   },
@@ -109,6 +135,7 @@ export const SETTINGS = [
     flag: 'timeout-workflow-planning',
     kind: 'duration',
     default: 15 * MINUTE,
+    max: TIMEOUT_MAX,
     example: '15m',
     why: 'Bound on WorkflowPlanning, which is computation only.',
   },
@@ -117,6 +144,7 @@ export const SETTINGS = [
     flag: 'timeout-executing',
     kind: 'duration',
     default: 30 * MINUTE,
+    max: TIMEOUT_MAX,
     example: '30m',
     why: 'Bound on Executing, longer than the others because its steps touch the cluster (rollouts, restarts).',
   },
@@ -125,6 +153,7 @@ export const SETTINGS = [
     flag: 'retention',
     kind: 'duration',
     default: 24 * HOUR,
+    max: RETENTION_MAX,
     example: '24h',
     why: 'Finished requests stay a day for post-mortems, then are deleted with their children.',
   },
@@ -143,6 +172,7 @@ export const SETTINGS = [
     flag: 'status-progress-interval',
     kind: 'duration',
     default: 10 * SECOND,
+    max: INTERVAL_MAX,
     example: '10s',
     why:
       'While Executing, step progress alone waits at most this long for a status write, so steps ' +
@@ -166,6 +196,7 @@ export const SETTINGS = [
     flag: 'qps',
     kind: 'number',
     default: 50,
+    max: 10_000,
     example: '50',
     why: 'Sustained API writes per second (token bucket rate), so a storm queues instead of overloading the API server.',
   },
@@ -175,6 +206,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 100,
     min: 1,
+    max: 10_000,
     example: '100',
     why: 'API writes allowed in a burst above qps (token bucket size), e.g. a batch of children after a resync.',
   },
@@ -184,6 +216,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 32,
     min: 1,
+    max: 200,
     example: '32',
     why:
       'API writes in flight at once; more only adds contention, and the API server admits 200 mutating ' +
@@ -195,6 +228,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 6,
     min: 0,
+    max: 20,
     example: '6',
     why: 'Retries of a transient API failure (about 6s of backoff) before the effect reports failure; 0 = none.',
   },
@@ -203,6 +237,7 @@ export const SETTINGS = [
     flag: 'api-backoff-initial',
     kind: 'duration',
     default: 100,
+    max: INTERVAL_MAX,
     notLongerThan: 'api-backoff-max',
     example: '100ms',
     why: 'First retry delay of an API write; it doubles per attempt.',
@@ -212,6 +247,7 @@ export const SETTINGS = [
     flag: 'api-backoff-max',
     kind: 'duration',
     default: 30 * SECOND,
+    max: INTERVAL_MAX,
     example: '30s',
     why: 'Longest retry delay of an API write.',
   },
@@ -226,6 +262,7 @@ export const SETTINGS = [
     flag: 'informer-backoff-initial',
     kind: 'duration',
     default: 250,
+    max: INTERVAL_MAX,
     notLongerThan: 'informer-backoff-max',
     example: '250ms',
     why: 'First delay before re-watching after a lost watch.',
@@ -235,6 +272,7 @@ export const SETTINGS = [
     flag: 'informer-backoff-max',
     kind: 'duration',
     default: 30 * SECOND,
+    max: INTERVAL_MAX,
     example: '30s',
     why: 'Longest delay before re-watching, so a down API server is not hammered.',
   },
@@ -250,6 +288,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 500,
     min: 1,
+    max: 10_000,
     example: '500',
     why: 'Objects per LIST page, bounding memory and API server work per call.',
   },
@@ -258,6 +297,7 @@ export const SETTINGS = [
     flag: 'actor-restart-backoff-initial',
     kind: 'duration',
     default: 500,
+    max: INTERVAL_MAX,
     notLongerThan: 'actor-restart-backoff-max',
     example: '500ms',
     why: 'First delay before restarting an actor that crashed.',
@@ -267,6 +307,7 @@ export const SETTINGS = [
     flag: 'actor-restart-backoff-max',
     kind: 'duration',
     default: MINUTE,
+    max: INTERVAL_MAX,
     example: '60s',
     why: 'Longest delay before restarting a crashed actor.',
   },
@@ -282,6 +323,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 10,
     min: 0,
+    max: 100,
     example: '10',
     why: 'Restarts of one actor before it is left stopped and the request reported, not looped on (0 = never restart).',
   },
@@ -291,6 +333,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 50,
     min: 1,
+    max: 1000,
     example: '50',
     why: 'Phase transitions kept in memory per actor for debugging.',
   },
@@ -300,6 +343,7 @@ export const SETTINGS = [
     kind: 'integer',
     default: 10_000,
     min: 1,
+    max: 1_000_000,
     example: '10000',
     why:
       'UIDs of finished requests remembered so that their late events do not respawn actors; each ' +
@@ -310,6 +354,7 @@ export const SETTINGS = [
     flag: 'shutdown-timeout',
     kind: 'duration',
     default: 10 * SECOND,
+    max: INTERVAL_MAX,
     example: '10s',
     why: "Bound on stopping all actors at shutdown, well inside the pod's grace period (30s).",
   },
@@ -377,6 +422,7 @@ export const SETTINGS = [
     flag: 'leader-election-lease-duration',
     kind: 'duration',
     default: 15 * SECOND,
+    max: INTERVAL_MAX,
     example: '15s',
     why: 'How long a Lease holds without renewal; fail-over takes up to this long.',
   },
@@ -385,6 +431,7 @@ export const SETTINGS = [
     flag: 'leader-election-renew-deadline',
     kind: 'duration',
     default: 10 * SECOND,
+    max: INTERVAL_MAX,
     shorterThan: 'leader-election-lease-duration',
     example: '10s',
     why: 'The leader gives up (and exits) if it cannot renew within this.',
@@ -394,6 +441,7 @@ export const SETTINGS = [
     flag: 'leader-election-retry-period',
     kind: 'duration',
     default: 2 * SECOND,
+    max: INTERVAL_MAX,
     shorterThan: 'leader-election-renew-deadline',
     example: '2s',
     why: 'Interval between attempts to acquire or renew the Lease.',
