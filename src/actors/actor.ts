@@ -8,6 +8,7 @@ import { isTerminal, type Phase } from './phases.js';
 import { runtimeMachine, type MachineEffects, type RuntimeMachine } from './runtime-machine.js';
 import { nextDeadline, type Settings } from './status.js';
 import type { Clock } from '../util/clock.js';
+import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
 
 export interface ActorLog {
   debug(obj: object, msg: string): void;
@@ -60,7 +61,7 @@ export class RemediationActor {
   private readonly actor: Actor<RuntimeMachine>;
   private pending = false;
   private deleted: Set<string> | undefined;
-  private deadlineTimer: unknown;
+  private deadlineTimer: TimerHandle | undefined;
   private armedFor: number | undefined;
   private stopped = false;
   private settledReported = false;
@@ -190,7 +191,8 @@ export class RemediationActor {
     this.disarm();
     if (deadline === undefined) return;
     this.armedFor = deadline;
-    this.deadlineTimer = this.host.clock.setTimeout(
+    this.deadlineTimer = setClampedTimeout(
+      this.host.clock,
       () => {
         this.deadlineTimer = undefined;
         this.armedFor = undefined;
@@ -201,7 +203,7 @@ export class RemediationActor {
   }
 
   private disarm(): void {
-    if (this.deadlineTimer !== undefined) this.host.clock.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer?.cancel();
     this.deadlineTimer = undefined;
     this.armedFor = undefined;
   }

@@ -6,6 +6,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
 import { IndexedStore, type Indexer, type KubeObject, type StoreEventType } from './indexed-store.js';
 import { KubeHttp, type Query } from './kube-http.js';
 import { OrchestratorError, classify, httpStatusOf } from './errors.js';
@@ -58,7 +59,7 @@ export class Informer<T extends KubeObject> {
   private attempt = 0;
   private stopped = true;
   private request: { abort(): void } | undefined;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
   private syncedOnce: Promise<void>;
   private resolveSynced!: () => void;
   hasSynced = false;
@@ -88,7 +89,7 @@ export class Informer<T extends KubeObject> {
     this.stopped = true;
     this.request?.abort();
     this.request = undefined;
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer?.cancel();
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
@@ -122,11 +123,15 @@ export class Informer<T extends KubeObject> {
     if (this.stopped) return;
     const delay = backoffDelay(this.options.backoff, this.attempt++);
     this.options.onError?.(error, { phase, retryInMs: delay });
-    this.timer = this.options.clock.setTimeout(() => {
-      this.timer = undefined;
-      if (relist) this.relist();
-      else this.watch();
-    }, delay);
+    this.timer = setClampedTimeout(
+      this.options.clock,
+      () => {
+        this.timer = undefined;
+        if (relist) this.relist();
+        else this.watch();
+      },
+      delay,
+    );
   }
 
   private relist(): void {

@@ -3,6 +3,7 @@
 // failures, and metrics per verb, kind and code. Callers get classified errors.
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
+import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
 import { classify, httpStatusOf } from './errors.js';
 
 export interface WriterOptions {
@@ -31,7 +32,7 @@ export class ApiWriter {
   private readonly urgent: (() => void)[] = [];
   /** Served last: writes nobody waits for (Kubernetes Events). */
   private readonly background: (() => void)[] = [];
-  private tokenTimer: unknown;
+  private tokenTimer: TimerHandle | undefined;
   /** Start times of the calls issued, and what each was, for tests that check the rate limit. */
   readonly issued: number[] = [];
   readonly issuedLog: { at: number; verb: string; kind: string; what: string }[] = [];
@@ -141,10 +142,14 @@ export class ApiWriter {
     this.observer.queueDepth?.(this.queueDepth);
     if (this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {
       const wait = Math.ceil(((1 - this.tokens) / this.options.qps) * 1000);
-      this.tokenTimer = this.options.clock.setTimeout(() => {
-        this.tokenTimer = undefined;
-        this.pump();
-      }, wait);
+      this.tokenTimer = setClampedTimeout(
+        this.options.clock,
+        () => {
+          this.tokenTimer = undefined;
+          this.pump();
+        },
+        wait,
+      );
     }
   }
 }

@@ -8,6 +8,7 @@ import type { Settings } from '../actors/status.js';
 import { FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
 import { isNewerResourceVersion } from '../util/resource-version.js';
 import { DeadlineHeap } from './deadline-heap.js';
 
@@ -45,13 +46,13 @@ export class Supervisor {
   private readonly actors = new Map<string, RemediationActor>();
   private readonly refs = new Map<string, RequestRef>();
   private readonly restarts = new Map<string, number>();
-  private readonly restartTimers = new Map<string, unknown>();
+  private readonly restartTimers = new Map<string, TimerHandle>();
   /** Recently finished, passivated requests: late events for them spawn nothing. */
   private readonly finished: LRUCache<string, Finished>;
   /** Requests whose finalizer we released: the echoes of their deletion spawn nothing. */
   private readonly releasedUids = new LRUCache<string, true>({ max: 10_000 });
   private readonly retention = new DeadlineHeapRef();
-  private retentionTimer: unknown;
+  private retentionTimer: TimerHandle | undefined;
   private retentionArmedAt: number | undefined;
   private running = false;
   /** One host for all actors: an actor holds no callbacks of its own. */
@@ -92,9 +93,9 @@ export class Supervisor {
     this.running = false;
     for (const actor of this.actors.values()) actor.stop();
     this.actors.clear();
-    for (const t of this.restartTimers.values()) this.deps.clock.clearTimeout(t);
+    for (const t of this.restartTimers.values()) t.cancel();
     this.restartTimers.clear();
-    if (this.retentionTimer !== undefined) this.deps.clock.clearTimeout(this.retentionTimer);
+    this.retentionTimer?.cancel();
     this.retentionTimer = undefined;
     this.report();
   }
@@ -210,7 +211,7 @@ export class Supervisor {
     this.finished.delete(uid);
     this.retention.delete(uid);
     const timer = this.restartTimers.get(uid);
-    if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+    timer?.cancel();
     this.restartTimers.delete(uid);
     this.report();
   }
@@ -237,10 +238,14 @@ export class Supervisor {
     this.deps.observer?.restarted?.();
     this.restartTimers.set(
       uid,
-      this.deps.clock.setTimeout(() => {
-        this.restartTimers.delete(uid);
-        if (this.running) this.spawn(ref);
-      }, delay),
+      setClampedTimeout(
+        this.deps.clock,
+        () => {
+          this.restartTimers.delete(uid);
+          if (this.running) this.spawn(ref);
+        },
+        delay,
+      ),
     );
     this.report();
   }
@@ -248,9 +253,10 @@ export class Supervisor {
   private armRetention(): void {
     const next = this.retention.peek();
     if (!next || next.at === this.retentionArmedAt) return;
-    if (this.retentionTimer !== undefined) this.deps.clock.clearTimeout(this.retentionTimer);
+    this.retentionTimer?.cancel();
     this.retentionArmedAt = next.at;
-    this.retentionTimer = this.deps.clock.setTimeout(
+    this.retentionTimer = setClampedTimeout(
+      this.deps.clock,
       () => {
         this.retentionTimer = undefined;
         this.retentionArmedAt = undefined;

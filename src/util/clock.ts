@@ -1,3 +1,5 @@
+import { setClampedTimeout } from './timer.js';
+
 // Time is injected: production uses the system clock, tests xstate's SimulatedClock (same shape).
 export interface Clock {
   now(): number;
@@ -13,5 +15,5 @@ export const systemClock: Clock = {
 
 /** Resolves after `ms` on `clock`. */
 export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimeout(() => resolve(), ms));
+  return new Promise((resolve) => setClampedTimeout(clock, resolve, ms));
 }

@@ -5,3 +5,4 @@ export { backoffDelay, type BackoffPolicy } from './backoff.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { isNewerResourceVersion } from './resource-version.js';
 export { shorten } from './shorten.js';
+export { MAX_TIMEOUT_MS, setClampedTimeout, type TimerHandle } from './timer.js';

@@ -3,6 +3,8 @@
 import { SimulatedClock } from 'xstate';
 import type { RequestRef } from '../../src/actors/effects.js';
 import type { Observed } from '../../src/actors/observed.js';
+import type { Settings } from '../../src/actors/status.js';
+import type { Clock } from '../../src/util/clock.js';
 import { Supervisor, type SupervisorLog } from '../../src/supervisor/index.js';
 import { MemoryCluster } from './memory-cluster.js';
 import { T0, flush, request, testSettings } from './machine-harness.js';
@@ -15,10 +17,12 @@ interface LogLine {
   bindings: Record<string, unknown>;
 }
 
-export function fleet() {
+/** `clock` and `settings` replace the simulated clock at T0 and the test settings. */
+export function fleet(options: { clock?: Clock; settings?: Settings } = {}) {
   const clusters = new Map<string, MemoryCluster>();
-  const clock = new SimulatedClock();
-  clock.set(T0);
+  const simulated = new SimulatedClock();
+  simulated.set(T0);
+  const clock = options.clock ?? simulated;
   /** Requests whose view is corrupt: their machine throws. */
   const broken = new Set<string>();
   const deleted: RequestRef[] = [];
@@ -40,7 +44,7 @@ export function fleet() {
   };
   const supervisor = new Supervisor({
     clock,
-    settings: testSettings,
+    settings: options.settings ?? testSettings,
     retryBackoff: { initialMs: 100, maxMs: 1_000, jitter: 0 },
     restartBackoff: { initialMs: 1_000, maxMs: 10_000, jitter: 0 },
     maxRestarts: 2,
@@ -65,7 +69,7 @@ export function fleet() {
   const f = {
     supervisor,
     clusters,
-    clock,
+    clock: simulated,
     broken,
     deleted,
     lines,
@@ -102,7 +106,7 @@ export function fleet() {
       await flush();
     },
     async advance(ms: number): Promise<void> {
-      f.clock.increment(ms);
+      simulated.increment(ms);
       await flush();
     },
     phase: (name: string) => f.cluster(name).rr.status?.phase,
