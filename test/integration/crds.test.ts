@@ -162,6 +162,26 @@ describe('the CRDs of the resource contract', function () {
     expect(zero.body).to.include('positive duration');
   });
 
+  it('bounds every timeout at 168h, like the controller defaults', async function () {
+    for (const key of ['global', 'processing', 'executing']) {
+      const far = await rejection(
+        objects.create(
+          'RemediationRequest',
+          ns,
+          remediationRequest(`far-${key}`, { timeouts: { [key]: '1000h' } }),
+        ),
+      );
+      expect(far.code, key).to.equal(422);
+      expect(far.body).to.include(`spec.timeouts.${key}`).and.include('at most 168h');
+    }
+    const longest = await objects.create(
+      'RemediationRequest',
+      ns,
+      remediationRequest('longest', { timeouts: { global: '168h', processing: '10079m60s' } }),
+    );
+    expect(longest.metadata.name).to.equal('longest');
+  });
+
   it('rejects a change to spec.targetingData but accepts a change to spec.timeouts', async function () {
     await objects.create('RemediationRequest', ns, remediationRequest('immutable'));
     const current = await objects.get('RemediationRequest', ns, 'immutable');
