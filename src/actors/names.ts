@@ -1,4 +1,4 @@
-import { shorten } from '../util/shorten.js';
+import { hash, shorten } from '../util/shorten.js';
 
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
@@ -10,9 +10,30 @@ export const childNames = {
   processing: (rr: string) => shorten(`${rr}-processing`, MAX_NAME),
   analysis: (rr: string) => shorten(`${rr}-aianalysis`, MAX_NAME),
   workflow: (rr: string) => shorten(`${rr}-workflow`, MAX_NAME),
-  execution: (rr: string, step: string) => shorten(`${rr}-step-${step}`, MAX_NAME),
+  execution: (rr: string, step: string) => shorten(executionName(rr, step), MAX_NAME),
   notification: (rr: string, type: NotificationType) => shorten(`${rr}-${type}`, MAX_NAME),
 };
+
+const STEP_SEPARATOR = '-step-';
+
+/** How often `separator` occurs in `text`, overlapping occurrences included. */
+function occurrences(text: string, separator: string): number {
+  let count = 0;
+  for (let at = text.indexOf(separator); at >= 0; at = text.indexOf(separator, at + 1)) count++;
+  return count;
+}
+
+/**
+ * `<rr>-step-<step>` when that name contains `-step-` only once: then it splits back into one
+ * request name and one step name, so no other pair has it. Otherwise (request `a` with step
+ * `x-step-y` and request `a-step-x` with step `y` would both be `a-step-x-step-y`) a hash of the
+ * pair follows; such a name contains `-step-` at least twice, so it is never a plain one either.
+ */
+function executionName(rr: string, step: string): string {
+  const plain = `${rr}${STEP_SEPARATOR}${step}`;
+  if (occurrences(plain, STEP_SEPARATOR) === 1) return plain;
+  return `${plain}-${hash(JSON.stringify([rr, step]), 10)}`;
+}
 
 /** A label value naming the request: its name when it fits 63 characters, else a shortened form. */
 export function requestLabelValue(rr: string): string {

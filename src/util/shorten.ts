@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-function hash(text: string, length: number): string {
+/** The first `length` hex digits of the SHA-256 of `text`. */
+export function hash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 

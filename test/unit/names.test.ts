@@ -62,4 +62,29 @@ describe('names: deterministic child names', function () {
       expect(requestLabelValue(name)).to.equal(value);
     }
   });
+
+  it('keeps <rr>-step-<step> when the name splits back one way only', function () {
+    expect(childNames.execution('rr1', 'restart')).to.equal('rr1-step-restart');
+    expect(childNames.execution('rr1', 'scale-up')).to.equal('rr1-step-scale-up');
+  });
+
+  it('never gives two requests the same step name, however their names read', function () {
+    const a = childNames.execution('a', 'x-step-y');
+    const b = childNames.execution('a-step-x', 'y');
+    expect(a).to.not.equal(b);
+    expect(childNames.execution('a', 'step-x')).to.not.equal(childNames.execution('a-step', 'x'));
+    expect(a).to.match(/^a-step-x-step-y-[0-9a-f]{10}$/);
+    expect(childNames.execution('a', 'x-step-y')).to.equal(a);
+    const pairs: [string, string][] = [];
+    for (const rr of ['a', 'a-step', 'a-step-x', 'a-step-step', 'step', 'a-step-x-step'])
+      for (const step of ['x', 'step-x', 'x-step-y', 'y', 'step', '-x', 'step-step-y'])
+        pairs.push([rr, step]);
+    const names = new Map<string, string>();
+    for (const [rr, step] of pairs) {
+      const name = childNames.execution(rr, step);
+      const other = names.get(name);
+      expect(other, `${rr} + ${step} and ${other} both give ${name}`).to.equal(undefined);
+      names.set(name, `${rr} + ${step}`);
+    }
+  });
 });
