@@ -12,6 +12,7 @@ import {
   type RemediationRequest,
   type WorkflowExecution,
 } from '../api/index.js';
+import { childNames } from '../actors/names.js';
 import type { ChildObject, Observed } from '../actors/observed.js';
 import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
@@ -134,18 +135,41 @@ export class Caches {
     for (const i of [...this.requests.informers, ...this.children.flatMap(([, c]) => c.informers)]) i.stop();
   }
 
-  /** The request with this UID and its children, from the caches. */
+  /**
+   * The request with this UID and its children, from the caches. A child is the object of its
+   * deterministic name (src/actors/names.ts) whose controller is this request: an object of another
+   * name stands in for no child, whatever it claims in its spec. Steps are those of the plan and of
+   * status, so a step created but not yet in status is still found.
+   */
   view(namespace: string, name: string, uid: string): Observed | undefined {
     const rr = this.requests.get(namespace, name);
     if (!rr || rr.metadata?.uid !== uid) return undefined;
-    const first = <T extends KubeObject>(items: T[]): T | undefined => items[0];
+    const child = <T extends KubeObject>(cache: KindCache<T>, childName: string): T | undefined => {
+      const o = cache.get(namespace, childName);
+      return o && ownerUid(o) === uid ? o : undefined;
+    };
+    const workflow = child(this.workflows, childNames.workflow(name));
+    const steps = new Set([
+      ...(workflow?.status?.plan?.steps ?? []).map((s) => s.name),
+      ...(rr.status?.kubernetesExecutionRefs ?? []).map((r) => r.step),
+    ]);
+    const executions: Observed['executions'] = {};
+    for (const step of steps) {
+      const ke = child(this.executions, childNames.execution(name, step));
+      if (ke) executions[step] = ke;
+    }
     return {
       rr,
-      processing: first(this.processings.byOwner(uid)),
-      analysis: first(this.analyses.byOwner(uid)),
-      workflow: first(this.workflows.byOwner(uid)),
-      executions: Object.fromEntries(this.executions.byOwner(uid).map((ke) => [ke.spec.step.name, ke])),
-      notifications: Object.fromEntries(this.notifications.byOwner(uid).map((nr) => [nr.spec.type, nr])),
+      processing: child(this.processings, childNames.processing(name)),
+      analysis: child(this.analyses, childNames.analysis(name)),
+      workflow,
+      executions,
+      notifications: Object.fromEntries(
+        this.notifications
+          .byOwner(uid)
+          .filter((nr) => nr.metadata?.name === childNames.notification(name, nr.spec.type))
+          .map((nr) => [nr.spec.type, nr]),
+      ),
     };
   }
 }
