@@ -16,6 +16,7 @@ import {
   workflowFor,
   type ChildCreate,
 } from './children.js';
+import { childNames } from './names.js';
 import { approvalNotification, escalationNotification, successNotification } from './notifications.js';
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
@@ -139,9 +140,11 @@ export function missingChildren(ctx: EffectContext): ChildCreate[] {
     case 'WorkflowPlanning':
       return observed.workflow || recorded.workflowExecutionRef ? [] : [workflowFor(rr, observed.analysis)];
     case 'Executing':
-      return readySteps(planSteps(observed), stepPhases(observed)).map((step) =>
-        executionFor(rr, observed.workflow, step),
-      );
+      // A step whose execution was deleted before status recorded it has run, or may have: it is
+      // never created again (missingRecordedChildren reports it, and the request fails ChildDeleted).
+      return readySteps(planSteps(observed), stepPhases(observed))
+        .map((step) => executionFor(rr, observed.workflow, step))
+        .filter((create) => !ctx.confirmedAbsent.includes(create.name));
     case 'Completed':
       return sent(ctx, 'success') || ledger.reason === 'NoActionRequired'
         ? []
@@ -180,8 +183,15 @@ export function childrenToCancel(observed: Observed): ChildRef[] {
   });
 }
 
-/** Recorded children of the current phase that the caches no longer have. */
-export function missingRecordedChildren(observed: Observed, phase: Phase | undefined): ChildRef[] {
+/**
+ * Recorded children of the current phase that the caches no longer have; and steps whose execution
+ * a delete event named (`deleted`) before status recorded them.
+ */
+export function missingRecordedChildren(
+  observed: Observed,
+  phase: Phase | undefined,
+  deleted: readonly string[] = [],
+): ChildRef[] {
   const recorded = observed.rr.status ?? {};
   const out: ChildRef[] = [];
   const check = (kind: ChildKindName, ref: { name: string } | undefined, seen: unknown): void => {
@@ -203,6 +213,12 @@ export function missingRecordedChildren(observed: Observed, phase: Phase | undef
       for (const ref of recorded.kubernetesExecutionRefs ?? []) {
         if (ref.phase !== 'Completed' && ref.phase !== 'Failed')
           check('KubernetesExecution', ref, observed.executions[ref.step]);
+      }
+      for (const step of planSteps(observed)) {
+        const name = childNames.execution(observed.rr.metadata?.name ?? '', step.name);
+        const isRecorded = (recorded.kubernetesExecutionRefs ?? []).some((r) => r.step === step.name);
+        if (!isRecorded && deleted.includes(name) && !observed.executions[step.name])
+          out.push({ kind: 'KubernetesExecution', name });
       }
       break;
     default:
@@ -228,6 +244,10 @@ function worthWriting(desired: Status, recorded: Status): boolean {
 /** Executing goes on and only step progress changed (steps done, steps created): it can wait a little. */
 function progressOnly(desired: Status, recorded: Status): boolean {
   if (desired.phase !== 'Executing' || recorded.phase !== 'Executing') return false;
+  // A step created is recorded at once: were its execution deleted, or the orchestrator restarted,
+  // before status knew of it, nothing else would say the step had started.
+  const known = new Set((recorded.kubernetesExecutionRefs ?? []).map((r) => r.step));
+  if ((desired.kubernetesExecutionRefs ?? []).some((r) => !known.has(r.step))) return false;
   const rest = ({
     kubernetesExecutionRefs: _refs,
     stepsCompleted: _done,
@@ -267,7 +287,7 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
     return hasFinalizer(rr) ? { ...batch, removeFinalizer: true } : undefined;
   }
   if (!ctx.ledger.phase) return undefined;
-  const unverified = missingRecordedChildren(ctx.observed, ctx.ledger.phase).filter(
+  const unverified = missingRecordedChildren(ctx.observed, ctx.ledger.phase, ctx.confirmedAbsent).filter(
     (c) => !ctx.confirmedAbsent.includes(c.name),
   );
   if (unverified.length) return { ...batch, verify: unverified };

@@ -138,7 +138,7 @@ export const remediationMachine = setup({
     cancelRequested: ({ context }) => cancelAnnotated(rrOf(context)),
     faulted: ({ context }, params: { reason: Fault['reason'] }) => context.fault?.reason === params.reason,
     childDeleted: ({ context }) =>
-      missingRecordedChildren(context.observed, context.ledger.phase).some((c) =>
+      missingRecordedChildren(context.observed, context.ledger.phase, context.confirmedAbsent).some((c) =>
         context.confirmedAbsent.includes(c.name),
       ),
     globalDeadlinePassed: ({ context }) => {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import { progressDueAt } from '../../src/actors/effects.js';
-import { harness, request, testBackoff, testSettings } from '../support/machine-harness.js';
+import { harness, planned, request, testBackoff, testSettings } from '../support/machine-harness.js';
 
 /** A cluster whose next `failures` batches are rejected, as during an API server outage. */
 function failing(failures: number): MemoryCluster {
@@ -108,7 +108,7 @@ describe('the remediation machine: effects', function () {
     ).to.have.length(1);
   });
 
-  it('writes one status per phase for a 3-step run whose steps finish within the progress interval, children before the status that records them', async function () {
+  it('writes one status per phase and one per step created for a 3-step run whose steps finish within the progress interval, children before the status that records them', async function () {
     const h = harness();
     await h.reach('Executing', [
       { name: 'a' },
@@ -131,6 +131,7 @@ describe('the remediation machine: effects', function () {
       'status Executing',
       'create KubernetesExecution rr1-step-b',
       'create KubernetesExecution rr1-step-c',
+      'status Executing',
       'create NotificationRequest rr1-success',
       'status Completed',
     ]);
@@ -147,30 +148,57 @@ describe('the remediation machine: effects', function () {
 
   it('writes step progress alone once the progress interval has passed since the last status write, not before', async function () {
     const h = harness();
-    await h.reach('Executing', [
-      { name: 'a' },
-      { name: 'b', dependsOn: ['a'] },
-      { name: 'c', dependsOn: ['b'] },
-    ]);
+    await h.reach('Executing', [{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
     const writes = h.cluster.writes.length;
     await h.childStatus('rr1-step-a', { phase: 'Completed' });
-    expect(
-      h.cluster.writes.slice(writes),
-      'the next step is created at once; its progress waits',
-    ).to.deep.equal(['create KubernetesExecution rr1-step-b']);
+    expect(h.cluster.writes.slice(writes), 'progress alone waits').to.deep.equal([]);
     expect(h.status().stepsCompleted).to.equal(0);
     await h.advance(testSettings.progressIntervalMs - 1);
-    expect(h.cluster.writes.slice(writes)).to.have.length(1);
+    expect(h.cluster.writes.slice(writes)).to.have.length(0);
     await h.advance(1);
-    expect(h.cluster.writes.slice(writes)).to.deep.equal([
-      'create KubernetesExecution rr1-step-b',
-      'status Executing',
-    ]);
+    expect(h.cluster.writes.slice(writes)).to.deep.equal(['status Executing']);
     expect(h.status()).to.include({ stepsCompleted: 1, overallProgress: 65 });
     expect(h.status().kubernetesExecutionRefs?.map((r) => `${r.step}:${r.phase}`)).to.deep.equal([
       'a:Completed',
       'b:Pending',
+      'c:Pending',
     ]);
+  });
+
+  it('records a step it created at once, not after the progress interval', async function () {
+    const h = harness();
+    await h.reach('Executing', [{ name: 'a' }, { name: 'b', dependsOn: ['a'] }]);
+    const writes = h.cluster.writes.length;
+    await h.childStatus('rr1-step-a', { phase: 'Completed' });
+    expect(h.cluster.writes.slice(writes)).to.deep.equal([
+      'create KubernetesExecution rr1-step-b',
+      'status Executing',
+    ]);
+    expect(h.status().kubernetesExecutionRefs?.map((r) => `${r.step}:${r.phase}`)).to.deep.equal([
+      'a:Completed',
+      'b:Pending',
+    ]);
+  });
+
+  it('never creates a step again whose execution was deleted before status recorded it', async function () {
+    const h = harness();
+    await h.reach('WorkflowPlanning');
+    const apply = h.cluster.apply;
+    h.cluster.apply = async (batch) => {
+      const result = await apply(batch);
+      // The status write that would record the step fails until the test says otherwise.
+      if (batch.creates.some((c) => c.kind === 'KubernetesExecution')) h.cluster.failNext = 1_000;
+      return result;
+    };
+    await h.childStatus('rr1-workflow', planned([{ name: 'a' }]));
+    expect(h.cluster.names('KubernetesExecution')).to.deep.equal(['rr1-step-a']);
+    expect(h.status().kubernetesExecutionRefs).to.equal(undefined);
+    h.cluster.deleteChild('rr1-step-a');
+    h.cluster.failNext = 0;
+    await h.observe(['rr1-step-a']);
+    await h.advance(60_000);
+    expect(h.cluster.writes.filter((w) => w === 'create KubernetesExecution rr1-step-a')).to.have.length(1);
+    expect(h.status()).to.include({ phase: 'Failed', reason: 'ChildDeleted' });
   });
 
   it('writes a phase change at once, even within the progress interval', async function () {
