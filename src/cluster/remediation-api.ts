@@ -1,6 +1,7 @@
 // Applies an actor's batch of writes to the API server through the ApiWriter: the only place where
 // effects meet the kube client. Creates adopt their own AlreadyExists; status writes carry the
-// resourceVersion as a precondition and are re-read and retried on conflict. Calls go through
+// resourceVersion as a precondition; on conflict the fresh request goes back to the actor, which
+// recomputes the status from it (a finalizer patch is re-read and retried here). Calls go through
 // KubeHttp (half the CPU of client-node's typed APIs) and what they return is kept as its projection.
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -37,6 +38,8 @@ export interface RemediationApiObserver {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+/** A status write met 409: its resourceVersion is stale. */
+const CONFLICT = Symbol('conflict');
 const COMPONENT = 'remediation-orchestrator';
 const FIELD_MANAGER = { fieldManager: COMPONENT };
 
@@ -51,13 +54,6 @@ function objectPath(kind: KindName, namespace: string, name: string): string {
 /** The newest RemediationRequest a batch's writes returned. */
 function latestRequest(result: EffectResult): RemediationRequest | undefined {
   return result.objects.findLast((o): o is RemediationRequest => o.kind === 'RemediationRequest');
-}
-
-/** A JSON merge patch of status: top-level fields we no longer want are sent as null. */
-function statusPatch(desired: Status, current: Status | undefined): Record<string, unknown> {
-  const patch: Record<string, unknown> = { ...desired };
-  for (const key of Object.keys(current ?? {})) if (!(key in desired)) patch[key] = null;
-  return patch;
 }
 
 export class RemediationApi {
@@ -138,15 +134,21 @@ export class RemediationApi {
       ),
     );
     if (batch.status) {
-      const rr = await this.writeStatus(
+      const written = await this.writeStatus(
         request,
         batch.status.status,
         batch.status.resourceVersion,
-        latestRequest(result),
         lane,
       );
-      if (rr) {
-        result.objects.push(rr);
+      if (written === CONFLICT) {
+        // The status was computed from a view someone else has changed since: the actor recomputes
+        // it from the fresh object (re-read below) and writes again; what follows it waits too.
+        const fresh = await this.getRequest(request, lane);
+        if (fresh) result.objects.push(fresh);
+        return result;
+      }
+      if (written) {
+        result.objects.push(written);
         result.writtenStatus = batch.status.status;
       }
     }
@@ -277,45 +279,38 @@ export class RemediationApi {
     return undefined;
   }
 
+  /** Writes status with the resourceVersion it was computed from; CONFLICT when that is no longer current. */
   private async writeStatus(
     request: RequestRef,
     status: Status,
     resourceVersion: string | undefined,
-    fresher: RemediationRequest | undefined,
     lane: Lane,
-  ): Promise<RemediationRequest | undefined> {
-    let rv = fresher?.metadata?.resourceVersion ?? resourceVersion;
-    let current: Status | undefined = (fresher ?? undefined)?.status;
-    for (let attempt = 0; ; attempt++) {
-      const body = { metadata: { resourceVersion: rv }, status: statusPatch(status, current) };
-      try {
-        const rr = await this.writer.run<RemediationRequest>(
-          'patch',
-          'RemediationRequest',
-          `write status of ${request.namespace}/${request.name}`,
-          () =>
-            this.call(
-              'PATCH',
-              `${objectPath('RemediationRequest', request.namespace, request.name)}/status`,
-              body,
-            ),
-          { lane },
-        );
-        this.observer.statusUpdate?.('success');
-        return rr;
-      } catch (err) {
-        const e = err as OrchestratorError;
-        if (e.code === 'GONE') return undefined;
-        if (e.code !== 'STATUS_CONFLICT' || attempt >= MAX_CONFLICT_RETRIES) {
-          this.observer.statusUpdate?.('failure');
-          throw err;
-        }
+  ): Promise<RemediationRequest | undefined | typeof CONFLICT> {
+    const body = { metadata: { resourceVersion }, status };
+    try {
+      const rr = await this.writer.run<RemediationRequest>(
+        'patch',
+        'RemediationRequest',
+        `write status of ${request.namespace}/${request.name}`,
+        () =>
+          this.call(
+            'PATCH',
+            `${objectPath('RemediationRequest', request.namespace, request.name)}/status`,
+            body,
+          ),
+        { lane },
+      );
+      this.observer.statusUpdate?.('success');
+      return rr;
+    } catch (err) {
+      const e = err as OrchestratorError;
+      if (e.code === 'GONE') return undefined;
+      if (e.code === 'STATUS_CONFLICT') {
         this.observer.statusUpdate?.('conflict');
-        const fresh = await this.getRequest(request, lane);
-        if (!fresh) return undefined;
-        rv = fresh.metadata?.resourceVersion;
-        current = fresh.status;
+        return CONFLICT;
       }
+      this.observer.statusUpdate?.('failure');
+      throw err;
     }
   }
 
