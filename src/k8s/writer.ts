@@ -13,7 +13,12 @@ export interface WriterOptions {
   maxRetries: number;
   backoff: BackoffPolicy;
   clock: Clock;
+  /** Most calls waiting in the background lane; beyond it the oldest is dropped (default 1,000). */
+  maxBackground?: number;
 }
+
+/** Events waiting beyond this are dropped, oldest first: under load above --qps they would pile up without end. */
+export const MAX_BACKGROUND_QUEUE = 1_000;
 
 /** urgent: the first write for a request just seen (pickup); background: writes nobody waits for. */
 export type Lane = 'urgent' | 'normal' | 'background';
@@ -21,6 +26,8 @@ export type Lane = 'urgent' | 'normal' | 'background';
 export interface WriterObserver {
   request?(verb: string, kind: string, code: string, seconds: number): void;
   queueDepth?(depth: number): void;
+  /** A waiting background call (an Event) was dropped to keep the lane bounded. */
+  dropped?(lane: Lane): void;
 }
 
 export class ApiWriter {
@@ -31,7 +38,7 @@ export class ApiWriter {
   /** Served before `waiting`: the first writes for a request just seen, so a storm never delays pickup. */
   private readonly urgent: (() => void)[] = [];
   /** Served last: writes nobody waits for (Kubernetes Events). */
-  private readonly background: (() => void)[] = [];
+  private readonly background: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private tokenTimer: TimerHandle | undefined;
   /** Start times of the calls issued, and what each was, for tests that check the rate limit. */
   readonly issued: number[] = [];
@@ -119,10 +126,14 @@ export class ApiWriter {
       this.start();
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      (lane === 'urgent' ? this.urgent : lane === 'background' ? this.background : this.waiting).push(
-        resolve,
-      );
+    return new Promise((resolve, reject) => {
+      if (lane === 'background') {
+        if (this.background.length >= (this.options.maxBackground ?? MAX_BACKGROUND_QUEUE)) {
+          this.background.shift()!.reject(new Error('dropped: too many background calls waiting'));
+          this.observer.dropped?.(lane);
+        }
+        this.background.push({ resolve, reject });
+      } else (lane === 'urgent' ? this.urgent : this.waiting).push(resolve);
       this.observer.queueDepth?.(this.queueDepth);
       this.pump();
     });
@@ -137,7 +148,7 @@ export class ApiWriter {
   private pump(): void {
     while (this.queueDepth > 0 && this.canStart()) {
       this.start();
-      (this.urgent.shift() ?? this.waiting.shift() ?? this.background.shift())!();
+      (this.urgent.shift() ?? this.waiting.shift() ?? this.background.shift()!.resolve)();
     }
     this.observer.queueDepth?.(this.queueDepth);
     if (this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {

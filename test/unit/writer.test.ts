@@ -101,6 +101,40 @@ describe('the API writer', function () {
     expect(order).to.deep.equal(['first', 'pickup', 'status', 'event']);
   });
 
+  it('keeps the background lane bounded, dropping the oldest waiting call', async function () {
+    let dropped = 0;
+    const clock = new SimulatedClock();
+    clock.set(1_000_000);
+    const w = new ApiWriter(
+      {
+        qps: 1,
+        burst: 1,
+        maxConcurrent: 10,
+        maxRetries: 0,
+        backoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+        clock,
+        maxBackground: 3,
+      },
+      { dropped: () => dropped++ },
+    );
+    const done: string[] = [];
+    const failed: string[] = [];
+    void w.run('patch', 'X', 'first', async () => done.push('first'));
+    for (const name of ['e1', 'e2', 'e3', 'e4', 'e5'])
+      w.run('create', 'Event', name, async () => done.push(name), { lane: 'background' }).catch(() =>
+        failed.push(name),
+      );
+    await flush();
+    expect(w.queueDepth).to.equal(3);
+    expect(failed).to.deep.equal(['e1', 'e2']);
+    expect(dropped).to.equal(2);
+    for (let i = 0; i < 4; i++) {
+      clock.increment(1000);
+      await flush();
+    }
+    expect(done).to.deep.equal(['first', 'e3', 'e4', 'e5']);
+  });
+
   it('retries 429, 5xx and connection errors with backoff, then succeeds', async function () {
     const { w, clock } = writer({ qps: 1000, burst: 1000 });
     const failures = [apiError(503), apiError(429), new Error('ECONNRESET')];
