@@ -134,9 +134,11 @@ describe('the Helm chart', function () {
     const rules = rule.spec.groups.flatMap((g) => g.rules);
     expect(rules.map((x) => x.alert)).to.deep.equal([
       'RemediationOrchestratorLeader',
+      'RemediationFailureRateHigh',
       'RemediationTimeouts',
-      'RemediationWritesThrottled',
       'RemediationWatchesFailing',
+      'RemediationStatusConflicts',
+      'RemediationWritesThrottled',
     ]);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const { alert, expr } of rules) {
