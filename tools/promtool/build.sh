@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Prometheus's promtool from the Go module proxy, once per version, into the cache next to helm's,
 # so the alert tests run the real rule engine (`promtool check rules`, `promtool test rules`). Prints the
-# binary's path on its last line of stdout. First build: about 4 minutes on 2 cores; later runs reuse it.
+# binary's path on its last line of stdout. First build: about 5 minutes, 1 GB of memory
+# on 2 cores (docs/control-plane.md); later runs reuse it.
 #
 #   CONTROL_PLANE_CACHE  parent of the cache (default ~/.cache/remediation-orchestrator/control-plane)
 set -euo pipefail
@@ -23,7 +24,7 @@ if [ -x "$out/bin/promtool" ] && [ -f "$out/.complete" ]; then
   exit 0
 fi
 
-echo "promtool: building $PROMETHEUS_VERSION from the Go module proxy (first run on this machine: about 4 minutes)" >&2
+echo "promtool: building $PROMETHEUS_VERSION from the Go module proxy (first run on this machine: about 5 minutes)" >&2
 start=$(date +%s)
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/bin"
 ldflags="-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}"
