@@ -1,7 +1,8 @@
 // The chart's alerts through Prometheus's own rule engine: promtool (built by tools/promtool/build.sh)
 // checks the rendered PrometheusRule and runs test/alerts/rules.test.yaml, which feeds each alert series
-// that must fire it and series that must not. Every alert has a runbook page in docs/runbooks/.
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+// that must fire it and series that must not. Every alert has a runbook page in docs/runbooks/, whose
+// PromQL promtool parses too.
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +121,22 @@ describe("the chart's alerts", function () {
         expect(page, `${alert}.md shows ${metric}`).to.contain(metric);
       expect(index, `docs/runbooks/README.md links ${alert}.md`).to.contain(`(${alert}.md)`);
     }
+  });
+
+  it('have runbooks whose PromQL promtool parses', async function () {
+    const queries: { page: string; expr: string }[] = [];
+    for (const page of (await readdir(runbooks)).filter((f) => f.endsWith('.md'))) {
+      const text = await readFile(join(runbooks, page), 'utf8');
+      for (const m of text.matchAll(/^ *```promql\n([\s\S]*?)^ *```/gm))
+        queries.push({ page, expr: m[1]!.trim() });
+    }
+    expect(queries.length).to.be.greaterThan(20);
+    const dir = await mkdtemp(join(tmpdir(), 'runbook-queries-'));
+    const rules = queries.map((q, i) => ({ record: `runbook_query_${i}`, expr: q.expr }));
+    await writeFile(join(dir, 'queries.yaml'), stringify({ groups: [{ name: 'runbooks', rules }] }));
+    const check = await runTool(promtool, ['check', 'rules', 'queries.yaml'], dir);
+    const named = queries.map((q, i) => `runbook_query_${i}: ${q.page}`).join('\n');
+    expect(check.ok, `${check.out}${check.err}\n${named}`).to.equal(true);
   });
 
   it('leave out the leader alert without leader election, and refuse a runbook base that is not a URL', async function () {
