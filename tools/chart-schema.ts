@@ -117,7 +117,15 @@ export function chartValuesSchema(): Schema {
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         service: obj({ enabled: bool, annotations: anyObject }),
         serviceMonitor: obj({ enabled: bool, interval: str, labels: anyObject }),
-        prometheusRule: obj({ enabled: bool, labels: anyObject }),
+        prometheusRule: obj({
+          enabled: bool,
+          labels: anyObject,
+          runbookBaseUrl: {
+            type: 'string',
+            pattern: '^https?://\\S+$',
+            description: 'Base of each alert runbook_url: <base>/<alert>.md (docs/runbooks/).',
+          },
+        }),
       }),
       dashboards: obj({
         enabled: bool,
