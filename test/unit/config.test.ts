@@ -310,6 +310,76 @@ describe('configuration', function () {
     });
   });
 
+  describe('ranges', function () {
+    it('rejects a duration above its maximum, naming the flag, the value and the range', function () {
+      const err = errorOf(() => loadConfig(['--timeout-global=200h'], {}));
+      expect(err.setting).to.equal('--timeout-global');
+      expect(err.value).to.equal('200h');
+      expect(err.message).to.equal(
+        '--timeout-global: "200h" is longer than 168h (allowed: 1ms to 168h); write e.g. --timeout-global=1h',
+      );
+    });
+    it('rejects a retention too long for a Node timer, from the environment', function () {
+      const err = errorOf(() => loadConfig([], { ORCHESTRATOR_RETENTION: '600h' }));
+      expect(err.setting).to.equal('ORCHESTRATOR_RETENTION');
+      expect(err.message).to.equal(
+        'ORCHESTRATOR_RETENTION: "600h" is longer than 576h (allowed: 1ms to 576h); write e.g. ORCHESTRATOR_RETENTION=24h',
+      );
+    });
+    it('rejects whole numbers and numbers above their maximum', function () {
+      expect(errorOf(() => loadConfig(['--burst=10001'], {})).message).to.equal(
+        '--burst: "10001" is more than 10000 (allowed: 1 to 10000); write e.g. --burst=100',
+      );
+      expect(errorOf(() => loadConfig([], { ORCHESTRATOR_QPS: '10000.5' })).message).to.equal(
+        'ORCHESTRATOR_QPS: "10000.5" is more than 10000 (allowed: more than 0, at most 10000); write e.g. ORCHESTRATOR_QPS=50',
+      );
+    });
+    it('accepts exactly the maximum', function () {
+      const c = loadConfig(['--timeout-global=168h', '--retention=576h', '--burst=10000', '--qps=10000'], {});
+      expect(c.timeouts.global).to.equal(168 * 3_600_000);
+      expect(c.retention.afterCompletionMs).to.equal(576 * 3_600_000);
+      expect(c.api).to.include({ burst: 10_000, qps: 10_000 });
+    });
+    it('gives every number and duration a maximum, and no duration reaches a Node timer overflow', function () {
+      const numeric = configSettings().filter((s) => ['duration', 'integer', 'number'].includes(s.kind));
+      expect(numeric.length).to.be.greaterThan(20);
+      for (const s of numeric) {
+        expect(s.max, s.flag).to.be.a('number');
+        if (s.kind === 'duration') expect(s.max!, s.flag).to.be.below(2 ** 31 - 1);
+      }
+    });
+    it('refuses one more than the maximum of every setting', function () {
+      for (const s of configSettings()) {
+        if (s.max === undefined) continue;
+        const above = s.kind === 'duration' ? `${s.max + 1}ms` : String(s.max + 1);
+        const err = errorOf(() => loadConfig([`${s.flag}=${above}`], {}));
+        expect(err.setting, s.flag).to.equal(s.flag);
+        expect(err.message, s.flag).to.include(`"${above}" is `).and.include('(allowed: ');
+      }
+    });
+  });
+
+  describe('the settings table', function () {
+    it('accepts every example and every default as written in --help', function () {
+      for (const s of configSettings()) {
+        expect(() => loadConfig([`${s.flag}=${s.example}`], {}), s.flag).not.to.throw();
+      }
+      const written = configSettings().filter((s) => !/ /.test(s.default));
+      expect(written.length).to.be.greaterThan(30);
+      const c = loadConfig(
+        written.map((s) => `${s.flag}=${s.default}`),
+        {},
+      );
+      expect(c).to.deep.equal(defaultConfig());
+    });
+    it('names each flag and environment variable once', function () {
+      const settings = configSettings();
+      expect(new Set(settings.map((s) => s.flag)).size).to.equal(settings.length);
+      expect(new Set(settings.map((s) => s.env)).size).to.equal(settings.length);
+      expect(new Set(settings.map((s) => s.path)).size).to.equal(settings.length);
+    });
+  });
+
   describe('leader election timings', function () {
     it('requires renewDeadline < leaseDuration', function () {
       const err = errorOf(() => loadConfig(['--leader-election-renew-deadline=15s'], {}));
@@ -348,13 +418,14 @@ describe('configuration', function () {
   });
 
   describe('help', function () {
-    it('lists every flag with its environment variable and default', function () {
+    it('lists every flag with its environment variable, default, range and why', function () {
       const help = configHelp();
       const settings = configSettings();
       expect(settings.length).to.be.greaterThan(30);
       for (const s of settings) {
         expect(help, s.flag).to.include(s.flag);
-        expect(help, s.env).to.include(`env ${s.env}; default ${s.default}`);
+        expect(help, s.env).to.include(`env ${s.env}; default ${s.default}; accepts ${s.accepts}`);
+        expect(help, s.flag).to.include(s.why);
       }
       expect(help).to.include('--help');
     });
