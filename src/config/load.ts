@@ -112,7 +112,7 @@ function parseDurationMs(r: Raw, row: DurationRow): number {
   } catch {
     fail(r, 'is not a Go duration (90s, 15m, 1h30m)');
   }
-  if (ms <= 0) fail(r, 'is not longer than zero');
+  if (ms < 0 || (ms === 0 && !row.offAtZero)) fail(r, 'is not longer than zero');
   if (ms > row.max) fail(r, `is longer than ${dur(row.max)} (allowed: ${rangeText(row)})`);
   return ms;
 }
