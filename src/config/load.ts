@@ -106,6 +106,8 @@ function fail(r: Raw, rule: string): never {
 }
 
 function parseDurationMs(r: Raw, row: DurationRow): number {
+  // Go's time.ParseDuration takes a bare 0 too: here only where 0 turns something off.
+  if (row.offAtZero && r.text.trim() === '0') return 0;
   let ms: number;
   try {
     ms = parseDuration(r.text.trim());
