@@ -65,7 +65,7 @@ function rr(name: string, s: Spec = {}): RemediationRequest {
         resource: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.target ?? 'api', namespace: 'ns' },
       },
     },
-    status: status as RemediationRequest['status'],
+    status: status,
   };
 }
 
