@@ -41,6 +41,7 @@ export function settingsOf(config: Config): Settings {
     channels: config.notifications.channels,
     historyLimit: config.actors.phaseHistoryLimit,
     progressIntervalMs: config.status.progressIntervalMs,
+    routing: config.storm,
   };
 }
 
@@ -89,7 +90,9 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     restartBackoff: config.actors.restartBackoff,
     maxRestarts: config.actors.maxRestarts,
     recentlyFinishedSize: config.actors.recentlyFinishedCacheSize,
-    view: (ref) => caches.view(ref.namespace, ref.name, ref.uid),
+    view: (ref) =>
+      caches.view(ref.namespace, ref.name, ref.uid, { settings: config.storm, now: clock.now() }),
+    decided: (ref, decision) => caches.requestIndex.decided(ref.uid, decision),
     applyEffects: api.apply,
     deleteRequest: api.deleteRequest,
     log: logger,
@@ -99,6 +102,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.phaseTransitions.inc({ from: from ?? 'New', to });
         if (from && seconds !== undefined) metrics.phaseDuration.observe({ phase: from }, seconds);
         if (isTerminal(to)) metrics.outcomes.inc({ phase: to, reason: reason ?? 'Unknown' });
+        if (to === 'Skipped') metrics.skipped.inc({ reason: reason ?? 'Unknown' });
         if (to === 'TimedOut')
           metrics.timeouts.inc({
             phase: reason === 'GlobalTimeout' ? 'Global' : (timeoutPhase ?? 'Unknown'),
@@ -110,6 +114,13 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.actors.set({ state: 'passivated' }, passivated);
       },
       restarted: () => metrics.actorRestarts.inc(),
+    },
+  });
+  caches.onRouting({
+    wake: (uids) => supervisor.wake(uids),
+    blocked: (reason, delta) => {
+      metrics.blockedRequests.inc({ reason }, delta);
+      metrics.stormMode.set(caches.requestIndex.stormHeld > 0 ? 1 : 0);
     },
   });
   caches.onRequest((type, rr) => supervisor.onRequest(type, rr));

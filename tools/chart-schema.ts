@@ -26,9 +26,11 @@ type Schema = Record<string, unknown>;
 function valueSchema(s: SettingDescription): Schema {
   switch (s.kind) {
     case 'duration':
-      // A Go duration with a non-zero digit: the parser refuses zero. A schema cannot compare
-      // durations written as text, so their range is only in the description.
-      return { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
+      // A Go duration with a non-zero digit: the parser refuses zero (unless zero turns it off). A
+      // schema cannot compare durations written as text, so their range is only in the description.
+      return s.min === 0
+        ? { type: 'string', anyOf: [{ pattern: '^0$' }, { pattern: DURATION.source }] }
+        : { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
     case 'list':
       return s.minItems
         ? {

@@ -13,6 +13,7 @@ import {
   type WorkflowExecution,
 } from '../api/index.js';
 import type { ChildObject, Observed } from '../actors/observed.js';
+import { entryOf, route, type RoutingSettings } from '../actors/routing.js';
 import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
@@ -25,6 +26,7 @@ import {
   projectRequest,
   projectWorkflow,
 } from './projection.js';
+import { RequestIndex, type RequestIndexListener } from './request-index.js';
 
 export const OWNER_INDEX = 'owner';
 
@@ -95,9 +97,21 @@ export class Caches {
   readonly executions: KindCache<KubernetesExecution>;
   readonly notifications: KindCache<NotificationRequest>;
   private readonly children: [ChildKindName, KindCache<ChildObject>][];
+  /** Every request by fingerprint, target and phase: the history storm protection decides from. */
+  readonly requestIndex: RequestIndex;
+  private readonly indexListener: Required<RequestIndexListener> = {
+    wake: () => undefined,
+    blocked: () => undefined,
+  };
 
   constructor(options: CachesOptions) {
     this.requests = new KindCache('RemediationRequest', options, false, projectRequest);
+    this.requestIndex = new RequestIndex({
+      wake: (uids) => this.indexListener.wake(uids),
+      blocked: (reason, delta) => this.indexListener.blocked(reason, delta),
+    });
+    // Registered first, so the index has every event before any handler acts on it.
+    for (const i of this.requests.informers) i.on((type, rr) => this.requestIndex.onRequest(type, rr));
     this.processings = new KindCache('RemediationProcessing', options, true, projectProcessing);
     this.analyses = new KindCache('AIAnalysis', options, true, projectAnalysis);
     this.workflows = new KindCache('WorkflowExecution', options, true, projectWorkflow);
@@ -114,6 +128,12 @@ export class Caches {
 
   onRequest(handler: RequestHandler): void {
     for (const i of this.requests.informers) i.on((type, rr) => handler(type, rr));
+  }
+
+  /** Who is told when the index lets a blocked request go, and of the blocked counts. */
+  onRouting(listener: RequestIndexListener): void {
+    this.indexListener.wake = (uids) => listener.wake(uids);
+    this.indexListener.blocked = (reason, delta) => listener.blocked?.(reason, delta);
   }
 
   onChild(handler: ChildHandler): void {
@@ -134,11 +154,20 @@ export class Caches {
     for (const i of [...this.requests.informers, ...this.children.flatMap(([, c]) => c.informers)]) i.stop();
   }
 
-  /** The request with this UID and its children, from the caches. */
-  view(namespace: string, name: string, uid: string): Observed | undefined {
+  /**
+   * The request with this UID and its children, from the caches; with `routing`, the verdict of the
+   * storm-protection rules at `now` and how many requests were folded into it.
+   */
+  view(
+    namespace: string,
+    name: string,
+    uid: string,
+    routing?: { settings: RoutingSettings; now: number },
+  ): Observed | undefined {
     const rr = this.requests.get(namespace, name);
     if (!rr || rr.metadata?.uid !== uid) return undefined;
     const first = <T extends KubeObject>(items: T[]): T | undefined => items[0];
+    const self = routing && (this.requestIndex.byUid(uid) ?? entryOf(rr));
     return {
       rr,
       processing: first(this.processings.byOwner(uid)),
@@ -146,6 +175,13 @@ export class Caches {
       workflow: first(this.workflows.byOwner(uid)),
       executions: Object.fromEntries(this.executions.byOwner(uid).map((ke) => [ke.spec.step.name, ke])),
       notifications: Object.fromEntries(this.notifications.byOwner(uid).map((nr) => [nr.spec.type, nr])),
+      routing:
+        routing && self
+          ? {
+              verdict: route(self, this.requestIndex, routing.settings, routing.now),
+              duplicates: this.requestIndex.duplicatesOf(uid) || undefined,
+            }
+          : undefined,
     };
   }
 }

@@ -4,6 +4,7 @@ import { requestRef, type EffectBatch, type EffectResult, type RequestRef } from
 import type { RemediationContext } from '../actors/machine.js';
 import type { Observed } from '../actors/observed.js';
 import { isTerminal, type Phase } from '../actors/phases.js';
+import type { Decision } from '../actors/routing.js';
 import type { Settings } from '../actors/status.js';
 import { FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
@@ -30,6 +31,8 @@ export interface SupervisorDeps {
   recentlyFinishedSize: number;
   view(ref: RequestRef): Observed | undefined;
   applyEffects: (batch: EffectBatch) => Promise<EffectResult>;
+  /** An actor's decision, for the storm-protection index (it leads the caches by one write). */
+  decided?(ref: RequestRef, decision: Decision): void;
   /** Deletes a request whose retention expired (the garbage collector takes its owned children). */
   deleteRequest(ref: RequestRef): Promise<void>;
   log: SupervisorLog;
@@ -72,6 +75,7 @@ export class Supervisor {
         transition: (from, to, seconds, reason, timeoutPhase) =>
           this.transitioned(from, to, seconds, reason, timeoutPhase),
       },
+      decided: deps.decided ? (ref, decision) => deps.decided?.(ref, decision) : undefined,
       onSettled: (uid, context) => this.passivate(uid, context),
       onReleased: (uid) => this.released(uid),
       onCrashed: (uid, error) => this.crashed(uid, error),
@@ -131,6 +135,11 @@ export class Supervisor {
       return;
     if (done && !rr.metadata?.deletionTimestamp && isTerminal(rr.status?.phase)) return;
     this.spawn(requestRef(rr));
+  }
+
+  /** Requests whose storm-protection rule may have stopped holding: their actors look again. */
+  wake(uids: readonly string[]): void {
+    for (const uid of uids) this.actors.get(uid)?.notify();
   }
 
   onChild(
