@@ -23,6 +23,11 @@ export interface RequestOptions {
   body?: unknown;
   /** Default application/json; ContentType.mergePatch for a merge patch. */
   contentType?: string;
+  /**
+   * The call rejects with the signal's reason as soon as it aborts. The request itself is not torn
+   * down before its response headers (see `watch`); its late answer is read and dropped.
+   */
+  signal?: AbortSignal;
 }
 
 export interface WatchOptions {
@@ -82,6 +87,24 @@ export class KubeHttp {
 
   /** JSON in, JSON out. Throws a KubeApiError on a non-2xx answer; a connection failure as it comes. */
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const { signal } = options;
+    if (!signal) return this.send<T>(method, path, options);
+    signal.throwIfAborted();
+    const call = this.send<T>(method, path, options);
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    call.catch(() => {});
+    try {
+      return await Promise.race([call, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async send<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     const connection = await this.connect();
     const { body } = options;
     const response = await undiciRequest(connection.server + path + queryString(options.query), {
