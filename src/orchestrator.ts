@@ -22,6 +22,8 @@ export interface OrchestratorDeps {
   metrics: Metrics;
   /** Told of every API call after its answer; main.ts uses it for fault injection in tests. */
   onApiRequest?: (verb: string, kind: string, code: string) => void;
+  /** The leadership gate (LeaderElector.isLeader): every write is refused unsent while it is false. */
+  fence?: () => boolean;
 }
 
 export interface Orchestrator {
@@ -48,7 +50,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, clock, logger, metrics } = deps;
   const kubeConfig = withConnectionReuse(deps.kubeConfig);
   const writer = new ApiWriter(
-    { ...config.api, clock },
+    { ...config.api, clock, fence: deps.fence },
     {
       request: (verb, kind, code, seconds) => {
         metrics.apiRequests.inc({ verb, kind, code });
