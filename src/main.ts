@@ -86,8 +86,7 @@ async function main(): Promise<void> {
     port: config.server.port,
     registry: metrics.registry,
     live: () => true,
-    ready: () =>
-      orchestrator.started || (elector && !elector.isLeader) ? true : 'the caches have not synced yet',
+    ready: () => (elector && !elector.isLeader ? true : orchestrator.readiness()),
   });
   logger.info(
     { port: server.port, namespaces: config.kube.namespaces, leaderElection: config.leaderElection.enabled },
@@ -123,7 +122,16 @@ async function main(): Promise<void> {
     if (!(await elector.acquire())) return;
     metrics.isLeader.set(1);
   }
-  await orchestrator.start();
+  try {
+    await orchestrator.start();
+  } catch (err) {
+    // Stalled, not silent: say why, and hand the Lease to a replica that may do better.
+    logger.error({ err }, 'could not start');
+    orchestrator.supervisor.stop();
+    orchestrator.caches.stop();
+    await elector?.release();
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {
