@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import { request } from '../support/machine-harness.js';
-import { fleet, uidOf } from './supervisor-fleet.js';
+import { fleet, uidOf } from '../support/supervisor-fleet.js';
 
 describe('the supervisor after a relist', function () {
   it("stops the old UID's actor when the name comes back with a new UID", async function () {
