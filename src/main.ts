@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const { leaseNamespace, leaseName } = config.leaderElection;
   const elector = config.leaderElection.enabled
     ? new LeaderElector(leaderElectorOptions(config), {
-        leases: leaseClient(new KubeHttp(kubeConfig), leaseNamespace, leaseName),
+        leases: leaseClient(new KubeHttp(kubeConfig, { unfenced: true }), leaseNamespace, leaseName),
         clock: monotonicClock,
         log: logger,
       })

@@ -7,7 +7,7 @@ import type { Settings } from './actors/status.js';
 import type { Config } from './config.js';
 import { Caches } from './cluster/caches.js';
 import { missingCrds } from './cluster/installed-kinds.js';
-import { KubeHttp } from './k8s/kube-http.js';
+import { fenceWrites, KubeHttp } from './k8s/kube-http.js';
 import { ownerUid } from './cluster/owner.js';
 import { withConnectionReuse } from './k8s/connection-reuse.js';
 import { RemediationApi } from './cluster/remediation-api.js';
@@ -74,6 +74,7 @@ async function syncWithin(caches: Caches, clock: Clock, timeoutMs: number): Prom
 export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, clock, logger, metrics } = deps;
   const kubeConfig = withConnectionReuse(deps.kubeConfig);
+  if (deps.fence) fenceWrites(kubeConfig, deps.fence);
   const writer = new ApiWriter(
     { ...config.api, clock, fence: deps.fence },
     {
