@@ -47,10 +47,18 @@ export type ChildHandler = (type: InformerEventType, kind: ChildKindName, child:
 /** One informer per kind and watched namespace (or one per kind for all namespaces), storing projections. */
 class KindCache<T extends KubeObject> {
   readonly informers: Informer<T>[];
-  constructor(kind: keyof typeof KINDS, options: CachesOptions, indexed: boolean, project: (object: T) => T) {
+  /** The last list or watch failure of each informer, until it has synced. */
+  private readonly lastErrors: (string | undefined)[] = [];
+  constructor(
+    readonly kind: keyof typeof KINDS,
+    options: CachesOptions,
+    indexed: boolean,
+    project: (object: T) => T,
+  ) {
     const namespaces = options.namespaces.length ? options.namespaces : [undefined];
+    this.namespaces = namespaces;
     this.informers = namespaces.map(
-      (namespace) =>
+      (namespace, at) =>
         new Informer<T>({
           kubeConfig: options.kubeConfig,
           resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace },
@@ -66,10 +74,27 @@ class KindCache<T extends KubeObject> {
               }
             : undefined,
           transform: project,
-          onError: (error, ctx) => options.onError?.(kind, error, ctx.phase),
+          onError: (error, ctx) => {
+            this.lastErrors[at] = error instanceof Error ? error.message : String(error);
+            options.onError?.(kind, error, ctx.phase);
+          },
         }),
     );
     for (const informer of this.informers) informer.on((type) => options.onEvent?.(kind, type));
+  }
+
+  private readonly namespaces: (string | undefined)[];
+
+  /** What has not listed yet: the kind, the namespace (or all), and the last error if any. */
+  unsynced(): string[] {
+    return this.informers.flatMap((informer, at) =>
+      informer.hasSynced
+        ? []
+        : [
+            `${this.kind} in ${this.namespaces[at] ? `namespace ${this.namespaces[at]}` : 'all namespaces'}` +
+              (this.lastErrors[at] ? ` (${this.lastErrors[at]})` : ''),
+          ],
+    );
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
@@ -148,6 +173,11 @@ export class Caches {
   async start(): Promise<void> {
     await Promise.all(this.children.flatMap(([, c]) => c.informers.map((i) => i.start())));
     await Promise.all(this.requests.informers.map((i) => i.start()));
+  }
+
+  /** The kinds and namespaces not listed yet, with their last error: empty once all have synced. */
+  unsynced(): string[] {
+    return [this.requests, ...this.children.map(([, c]) => c)].flatMap((c) => c.unsynced());
   }
 
   stop(): void {

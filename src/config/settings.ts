@@ -299,6 +299,15 @@ export const SETTINGS = [
     why: 'Objects per LIST page, bounding memory and API server work per call.',
   },
   {
+    path: 'informer.syncTimeoutMs',
+    flag: 'cache-sync-timeout',
+    kind: 'duration',
+    default: 2 * MINUTE,
+    max: INTERVAL_MAX,
+    example: '2m',
+    why: 'The leader gives up its Lease (and exits) when its caches have not all listed in this time: a 403 or a missing CRD then shows in /readyz and another replica can try.',
+  },
+  {
     path: 'actors.restartBackoff.initialMs',
     flag: 'actor-restart-backoff-initial',
     kind: 'duration',
