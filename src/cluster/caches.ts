@@ -14,6 +14,7 @@ import {
 } from '../api/index.js';
 import { childNames } from '../actors/names.js';
 import type { ChildObject, Observed } from '../actors/observed.js';
+import { entryOf, route, type RoutingSettings } from '../actors/routing.js';
 import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
@@ -26,6 +27,7 @@ import {
   projectRequest,
   projectWorkflow,
 } from './projection.js';
+import { RequestIndex, type RequestIndexListener } from './request-index.js';
 
 export const OWNER_INDEX = 'owner';
 
@@ -46,10 +48,18 @@ export type ChildHandler = (type: InformerEventType, kind: ChildKindName, child:
 /** One informer per kind and watched namespace (or one per kind for all namespaces), storing projections. */
 class KindCache<T extends KubeObject> {
   readonly informers: Informer<T>[];
-  constructor(kind: keyof typeof KINDS, options: CachesOptions, indexed: boolean, project: (object: T) => T) {
+  /** The last list or watch failure of each informer, until it has synced. */
+  private readonly lastErrors: (string | undefined)[] = [];
+  constructor(
+    readonly kind: keyof typeof KINDS,
+    options: CachesOptions,
+    indexed: boolean,
+    project: (object: T) => T,
+  ) {
     const namespaces = options.namespaces.length ? options.namespaces : [undefined];
+    this.namespaces = namespaces;
     this.informers = namespaces.map(
-      (namespace) =>
+      (namespace, at) =>
         new Informer<T>({
           kubeConfig: options.kubeConfig,
           resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace },
@@ -65,10 +75,27 @@ class KindCache<T extends KubeObject> {
               }
             : undefined,
           transform: project,
-          onError: (error, ctx) => options.onError?.(kind, error, ctx.phase),
+          onError: (error, ctx) => {
+            this.lastErrors[at] = error instanceof Error ? error.message : String(error);
+            options.onError?.(kind, error, ctx.phase);
+          },
         }),
     );
     for (const informer of this.informers) informer.on((type) => options.onEvent?.(kind, type));
+  }
+
+  private readonly namespaces: (string | undefined)[];
+
+  /** What has not listed yet: the kind, the namespace (or all), and the last error if any. */
+  unsynced(): string[] {
+    return this.informers.flatMap((informer, at) =>
+      informer.hasSynced
+        ? []
+        : [
+            `${this.kind} in ${this.namespaces[at] ? `namespace ${this.namespaces[at]}` : 'all namespaces'}` +
+              (this.lastErrors[at] ? ` (${this.lastErrors[at]})` : ''),
+          ],
+    );
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
@@ -96,9 +123,21 @@ export class Caches {
   readonly executions: KindCache<KubernetesExecution>;
   readonly notifications: KindCache<NotificationRequest>;
   private readonly children: [ChildKindName, KindCache<ChildObject>][];
+  /** Every request by fingerprint, target and phase: the history storm protection decides from. */
+  readonly requestIndex: RequestIndex;
+  private readonly indexListener: Required<RequestIndexListener> = {
+    wake: () => undefined,
+    blocked: () => undefined,
+  };
 
   constructor(options: CachesOptions) {
     this.requests = new KindCache('RemediationRequest', options, false, projectRequest);
+    this.requestIndex = new RequestIndex({
+      wake: (uids) => this.indexListener.wake(uids),
+      blocked: (reason, delta) => this.indexListener.blocked(reason, delta),
+    });
+    // Registered first, so the index has every event before any handler acts on it.
+    for (const i of this.requests.informers) i.on((type, rr) => this.requestIndex.onRequest(type, rr));
     this.processings = new KindCache('RemediationProcessing', options, true, projectProcessing);
     this.analyses = new KindCache('AIAnalysis', options, true, projectAnalysis);
     this.workflows = new KindCache('WorkflowExecution', options, true, projectWorkflow);
@@ -117,6 +156,12 @@ export class Caches {
     for (const i of this.requests.informers) i.on((type, rr) => handler(type, rr));
   }
 
+  /** Who is told when the index lets a blocked request go, and of the blocked counts. */
+  onRouting(listener: RequestIndexListener): void {
+    this.indexListener.wake = (uids) => listener.wake(uids);
+    this.indexListener.blocked = (reason, delta) => listener.blocked?.(reason, delta);
+  }
+
   onChild(handler: ChildHandler): void {
     for (const [kind, cache] of this.children)
       for (const i of cache.informers) i.on((type, o) => handler(type, kind, o));
@@ -131,19 +176,31 @@ export class Caches {
     await Promise.all(this.requests.informers.map((i) => i.start()));
   }
 
+  /** The kinds and namespaces not listed yet, with their last error: empty once all have synced. */
+  unsynced(): string[] {
+    return [this.requests, ...this.children.map(([, c]) => c)].flatMap((c) => c.unsynced());
+  }
+
   stop(): void {
     for (const i of [...this.requests.informers, ...this.children.flatMap(([, c]) => c.informers)]) i.stop();
   }
 
   /**
-   * The request with this UID and its children, from the caches. A child is the object of its
-   * deterministic name (src/actors/names.ts) whose controller is this request: an object of another
-   * name stands in for no child, whatever it claims in its spec. Steps are those of the plan and of
-   * status, so a step created but not yet in status is still found.
+   * The request with this UID and its children, from the caches; with `routing`, the verdict of the
+   * storm-protection rules at `now` and how many requests were folded into it. A child is the object
+   * of its deterministic name (src/actors/names.ts) whose controller is this request: an object of
+   * another name stands in for no child, whatever it claims in its spec. Steps are those of the plan
+   * and of status, so a step created but not yet in status is still found.
    */
-  view(namespace: string, name: string, uid: string): Observed | undefined {
+  view(
+    namespace: string,
+    name: string,
+    uid: string,
+    routing?: { settings: RoutingSettings; now: number },
+  ): Observed | undefined {
     const rr = this.requests.get(namespace, name);
     if (!rr || rr.metadata?.uid !== uid) return undefined;
+    const self = routing && (this.requestIndex.byUid(uid) ?? entryOf(rr));
     const child = <T extends KubeObject>(cache: KindCache<T>, childName: string): T | undefined => {
       const o = cache.get(namespace, childName);
       return o && ownerUid(o) === uid ? o : undefined;
@@ -170,6 +227,13 @@ export class Caches {
           .filter((nr) => nr.metadata?.name === childNames.notification(name, nr.spec.type))
           .map((nr) => [nr.spec.type, nr]),
       ),
+      routing:
+        routing && self
+          ? {
+              verdict: route(self, this.requestIndex, routing.settings, routing.now),
+              duplicates: this.requestIndex.duplicatesOf(uid) || undefined,
+            }
+          : undefined,
     };
   }
 }

@@ -4,7 +4,7 @@
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
 import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
-import { classify, httpStatusOf } from './errors.js';
+import { classify, httpStatusOf, OrchestratorError } from './errors.js';
 
 export interface WriterOptions {
   qps: number;
@@ -15,6 +15,11 @@ export interface WriterOptions {
   clock: Clock;
   /** Most calls waiting in the background lane; beyond it the oldest is dropped (default 1,000). */
   maxBackground?: number;
+  /**
+   * The leadership gate, asked right before each call is sent (after its wait in the queue): when it
+   * answers false the call is refused unsent, so a replica that lost its Lease writes nothing more.
+   */
+  fence?: () => boolean;
 }
 
 /** Events waiting beyond this are dropped, oldest first: under load above --qps they would pile up without end. */
@@ -71,6 +76,13 @@ export class ApiWriter {
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.acquire(options.lane ?? 'normal');
+      if (this.options.fence && !this.options.fence()) {
+        this.release();
+        throw new OrchestratorError(
+          'API_UNAVAILABLE',
+          `${what}: refused, not sent: this replica no longer holds the leader Lease`,
+        );
+      }
       const started = this.options.clock.now();
       if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
       try {
