@@ -56,6 +56,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         deps.onApiRequest?.(verb, kind, code);
       },
       queueDepth: (depth) => metrics.apiQueueDepth.set(depth),
+      concurrencyLimit: (limit) => metrics.apiConcurrencyLimit.set(limit),
     },
   );
   const api = new RemediationApi(

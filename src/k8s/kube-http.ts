@@ -45,6 +45,8 @@ export class KubeApiError extends Error {
     readonly statusCode: number,
     readonly body: unknown,
     message: string,
+    /** The Retry-After header of a 429 or 503, in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'KubeApiError';
@@ -95,7 +97,13 @@ export class KubeHttp {
     });
     const text = await response.body.text();
     if (response.statusCode < 200 || response.statusCode >= 300)
-      throw apiError(method, path, response.statusCode, text);
+      throw apiError(
+        method,
+        path,
+        response.statusCode,
+        text,
+        retryAfterSeconds(response.headers['retry-after']),
+      );
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -242,7 +250,20 @@ function queryString(query: Query | undefined): string {
   return out;
 }
 
-function apiError(method: string, path: string, statusCode: number, text: string): KubeApiError {
+/** Retry-After in seconds; the HTTP-date form is not sent by kube-apiserver and is ignored. */
+function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function apiError(
+  method: string,
+  path: string,
+  statusCode: number,
+  text: string,
+  retryAfter?: number,
+): KubeApiError {
   let body: unknown = text;
   let reason = text.trim().slice(0, 200) || STATUS_CODES[statusCode] || 'no reason given';
   try {
@@ -252,5 +273,5 @@ function apiError(method: string, path: string, statusCode: number, text: string
   } catch {
     // Not JSON: keep the text.
   }
-  return new KubeApiError(statusCode, body, `${method} ${path}: ${statusCode} ${reason}`);
+  return new KubeApiError(statusCode, body, `${method} ${path}: ${statusCode} ${reason}`, retryAfter);
 }
