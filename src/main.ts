@@ -1,20 +1,12 @@
 // The process: configuration, logger, metrics and health server, leader election, the orchestrator.
 // Environment and flags are read here and nowhere else.
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
-import { LeaderElector, type LeaderElectorOptions } from './k8s/leader-election.js';
+import type { LeaderElectorOptions } from './k8s/leader-election.js';
+import { kubeConfigOf, kubeSourceFor } from './kube-source.js';
 import { createLogger, createMetrics, startHealthServer } from './observability/index.js';
 import { buildOrchestrator } from './orchestrator.js';
 import { systemClock } from './util/clock.js';
-
-function kubeConfigFor(config: Config): KubeConfig {
-  const kc = new KubeConfig();
-  if (config.kube.kubeconfig) kc.loadFromFile(config.kube.kubeconfig);
-  else kc.loadFromDefault();
-  if (config.kube.context) kc.setCurrentContext(config.kube.context);
-  return kc;
-}
 
 function leaderElectorOptions(config: Config): LeaderElectorOptions {
   const { leaseName, leaseNamespace, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } =
@@ -57,7 +49,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
-  const kubeConfig = kubeConfigFor(config);
+  const kubeConfig = await kubeSourceFor(config.kube);
   const orchestrator = buildOrchestrator({
     kubeConfig,
     config,
@@ -66,8 +58,14 @@ async function main(): Promise<void> {
     metrics,
     onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES),
   });
+  // Imported only when used: it still needs client-node's typed API.
   const elector = config.leaderElection.enabled
-    ? new LeaderElector(kubeConfig, leaderElectorOptions(config), systemClock, logger)
+    ? new (await import('./k8s/leader-election.js')).LeaderElector(
+        await kubeConfigOf(kubeConfig),
+        leaderElectorOptions(config),
+        systemClock,
+        logger,
+      )
     : undefined;
   const server = await startHealthServer({
     host: config.server.host,

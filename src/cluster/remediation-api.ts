@@ -2,7 +2,7 @@
 // effects meet the kube client. Creates adopt their own AlreadyExists; status writes carry the
 // resourceVersion as a precondition and are re-read and retried on conflict. Calls go through
 // KubeHttp (half the CPU of client-node's typed APIs) and what they return is kept as its projection.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSource } from '../k8s/cluster-access.js';
 import {
   API_VERSION,
   FINALIZER,
@@ -64,7 +64,7 @@ export class RemediationApi {
   private readonly http: KubeHttp;
 
   constructor(
-    kubeConfig: KubeConfig,
+    kubeConfig: KubeSource,
     private readonly writer: ApiWriter,
     private readonly clock: Clock,
     private readonly observer: RemediationApiObserver = {},

@@ -1,11 +1,13 @@
 // A thin JSON client for the Kubernetes API on undici's request(). client-node's typed APIs run every
 // body through ObjectSerializer, and its Watch goes fetch -> web streams -> Readable.fromWeb -> readline
 // with a timer reset per line: together about a third of the orchestrator's CPU. Server, TLS and auth
-// still come from the KubeConfig, through client-node's own applySecurityAuthentication.
+// come from a ClusterAccess (in a pod), or from a KubeConfig through client-node's own
+// applySecurityAuthentication; client-node is imported only in that second case (cluster-access.ts).
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { request as undiciRequest } from 'undici';
+import { isClusterAccess, type Credentials, type KubeSource } from './cluster-access.js';
 import { withConnectionReuse } from './connection-reuse.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -58,10 +60,7 @@ export class KubeApiError extends Error {
   }
 }
 
-interface Connection {
-  server: string;
-  headers: Record<string, string>;
-  dispatcher: Dispatcher | undefined;
+interface Connection extends Credentials {
   expiresAt: number;
 }
 
@@ -74,11 +73,11 @@ export class KubeHttp {
   private resolving: Promise<Connection> | undefined;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly source: KubeSource,
     options: KubeHttpOptions = {},
   ) {
     // Without it every refresh of the auth below would build a new Agent, so a new TLS connection.
-    withConnectionReuse(kubeConfig);
+    withConnectionReuse(source);
     this.authCacheMs = options.authCacheMs ?? DEFAULT_AUTH_CACHE_MS;
   }
 
@@ -206,18 +205,30 @@ export class KubeHttp {
   }
 
   private async resolveConnection(): Promise<Connection> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('the KubeConfig has no current cluster');
-    const server = cluster.server.replace(/\/+$/, '');
-    const context = new RequestContext(server, HttpMethod.GET);
-    await this.kubeConfig.applySecurityAuthentication(context);
+    const credentials = isClusterAccess(this.source)
+      ? await this.source.credentials()
+      : await kubeConfigCredentials(this.source);
     return {
-      server,
-      headers: { ...context.getHeaders(), accept: ContentType.json },
-      dispatcher: context.getDispatcher(),
+      ...credentials,
+      headers: { ...credentials.headers, accept: ContentType.json },
       expiresAt: Date.now() + this.authCacheMs,
     };
   }
+}
+
+async function kubeConfigCredentials(kubeConfig: KubeConfig): Promise<Credentials> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the KubeConfig has no current cluster');
+  const server = cluster.server.replace(/\/+$/, '');
+  // Loaded already: whoever made the KubeConfig imported it.
+  const { HttpMethod, RequestContext } = await import('@kubernetes/client-node');
+  const context = new RequestContext(server, HttpMethod.GET);
+  await kubeConfig.applySecurityAuthentication(context);
+  return {
+    server,
+    headers: context.getHeaders(),
+    dispatcher: context.getDispatcher(),
+  };
 }
 
 /**
