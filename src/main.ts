@@ -1,5 +1,6 @@
 // The process: configuration, logger, metrics and health server, leader election, the orchestrator.
 // Environment and flags are read here and nowhere else.
+import './heap-from-cgroup.js'; // first: it may restart the process with heap bounds that fit the container
 import { hostname } from 'node:os';
 import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
 import type { LeaderElectorOptions } from './k8s/leader-election.js';
