@@ -1,8 +1,7 @@
 // The process's way to its API server: in a pod with no kubeconfig asked for, the ServiceAccount
 // alone (no @kubernetes/client-node in memory); otherwise client-node's KubeConfig, imported here
 // and only here, for its full auth support (exec plugins, OIDC, client certificates, contexts).
-import type { KubeConfig } from '@kubernetes/client-node';
-import { inClusterAccess, isClusterAccess, type KubeSource } from './k8s/cluster-access.js';
+import { inClusterAccess, type KubeSource } from './k8s/cluster-access.js';
 
 export interface KubeChoice {
   /** --kubeconfig or KUBECONFIG. */
@@ -23,14 +22,5 @@ export async function kubeSourceFor(
   if (choice.kubeconfig) kc.loadFromFile(choice.kubeconfig);
   else kc.loadFromDefault();
   if (choice.context) kc.setCurrentContext(choice.context);
-  return kc;
-}
-
-/** A KubeConfig for what still needs one (client-node's typed APIs): built from the pod's own files. */
-export async function kubeConfigOf(source: KubeSource): Promise<KubeConfig> {
-  if (!isClusterAccess(source)) return source;
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  kc.loadFromCluster();
   return kc;
 }

@@ -2,12 +2,18 @@
 // Environment and flags are read here and nowhere else.
 import './heap-from-cgroup.js'; // first: it may restart the process with heap bounds that fit the container
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
-import type { LeaderElectorOptions } from './k8s/leader-election.js';
-import { kubeConfigOf, kubeSourceFor } from './kube-source.js';
+import { KubeHttp } from './k8s/kube-http.js';
+import { LeaderElector, type LeaderElectorOptions } from './k8s/leader-election.js';
+import { leaseClient } from './k8s/lease-client.js';
+import { kubeSourceFor } from './kube-source.js';
 import { createLogger, createMetrics, startHealthServer } from './observability/index.js';
 import { buildOrchestrator } from './orchestrator.js';
-import { systemClock } from './util/clock.js';
+import { systemClock, type Clock } from './util/clock.js';
+
+/** The renew deadline is measured on this clock: a wall clock set back or forward must not move it. */
+const monotonicClock: Clock = { ...systemClock, now: () => performance.now() };
 
 function leaderElectorOptions(config: Config): LeaderElectorOptions {
   const { leaseName, leaseNamespace, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } =
@@ -51,6 +57,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
   const kubeConfig = await kubeSourceFor(config.kube);
+  const { leaseNamespace, leaseName } = config.leaderElection;
+  const elector = config.leaderElection.enabled
+    ? new LeaderElector(leaderElectorOptions(config), {
+        leases: leaseClient(new KubeHttp(kubeConfig, { unfenced: true }), leaseNamespace, leaseName),
+        clock: monotonicClock,
+        log: logger,
+      })
+    : undefined;
   const orchestrator = buildOrchestrator({
     kubeConfig,
     config,
@@ -58,23 +72,14 @@ async function main(): Promise<void> {
     logger,
     metrics,
     onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES),
+    fence: elector && (() => elector.isLeader),
   });
-  // Imported only when used: it still needs client-node's typed API.
-  const elector = config.leaderElection.enabled
-    ? new (await import('./k8s/leader-election.js')).LeaderElector(
-        await kubeConfigOf(kubeConfig),
-        leaderElectorOptions(config),
-        systemClock,
-        logger,
-      )
-    : undefined;
   const server = await startHealthServer({
     host: config.server.host,
     port: config.server.port,
     registry: metrics.registry,
     live: () => true,
-    ready: () =>
-      orchestrator.started || (elector && !elector.isLeader) ? true : 'the caches have not synced yet',
+    ready: () => (elector && !elector.isLeader ? true : orchestrator.readiness()),
   });
   logger.info(
     { port: server.port, namespaces: config.kube.namespaces, leaderElection: config.leaderElection.enabled },
@@ -99,16 +104,27 @@ async function main(): Promise<void> {
 
   if (elector) {
     metrics.isLeader.set(0);
-    await elector.acquire();
-    metrics.isLeader.set(1);
-    // Like controller-runtime: a leader that loses its Lease exits at once, so two never write.
-    elector.onLost(() => {
+    // Like controller-runtime: a leader that loses its Lease exits at once, so two never write. The
+    // writer's fence has already refused every write since the moment the renew deadline passed.
+    elector.onLost((why) => {
       metrics.isLeader.set(0);
-      logger.error('leadership lost; exiting so that only one replica writes');
+      orchestrator.supervisor.stop();
+      logger.error({ why }, 'leadership lost; exiting so that only one replica writes');
       process.exit(1);
     });
+    if (!(await elector.acquire())) return;
+    metrics.isLeader.set(1);
   }
-  await orchestrator.start();
+  try {
+    await orchestrator.start();
+  } catch (err) {
+    // Stalled, not silent: say why, and hand the Lease to a replica that may do better.
+    logger.error({ err }, 'could not start');
+    orchestrator.supervisor.stop();
+    orchestrator.caches.stop();
+    await elector?.release();
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

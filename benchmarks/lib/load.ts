@@ -41,10 +41,11 @@ function requestBody(name: string): object {
         environment: 'production',
         severity: 'critical',
         namespace: 'payments',
+        // Its own target too: storm protection's ResourceBusy lets one request per target execute at a time.
         resource: {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
-          name: 'payment-api',
+          name: `payment-api-${name}`,
           namespace: 'payments',
         },
         labels: { team: 'payments' },

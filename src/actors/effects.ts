@@ -16,7 +16,12 @@ import {
   workflowFor,
   type ChildCreate,
 } from './children.js';
-import { approvalNotification, escalationNotification, successNotification } from './notifications.js';
+import {
+  approvalNotification,
+  escalationNotification,
+  stormNotification,
+  successNotification,
+} from './notifications.js';
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { readySteps } from './plan.js';
@@ -118,7 +123,7 @@ export const hasFinalizer = (rr: RemediationRequest): boolean =>
 export const cancelAnnotated = (rr: RemediationRequest): boolean =>
   rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
 
-const sent = (ctx: EffectContext, type: 'approval' | 'escalation' | 'success'): boolean =>
+const sent = (ctx: EffectContext, type: 'approval' | 'escalation' | 'success' | 'storm'): boolean =>
   ctx.observed.notifications[type] !== undefined ||
   (ctx.observed.rr.status?.notificationRefs ?? []).some((r) => r.type === type) ||
   (type === 'approval' && ctx.observed.rr.status?.approvalNotificationSent === true);
@@ -149,6 +154,19 @@ export function missingChildren(ctx: EffectContext): ChildCreate[] {
     case 'Failed':
     case 'TimedOut':
       return sent(ctx, 'escalation') ? [] : [notificationFor(rr, escalationNotification(ctx))];
+    case 'Blocked': {
+      // One escalation per ConsecutiveFailures block and one notification per storm, each sent by
+      // the one request the verdict names; every other Blocked request sends nothing.
+      const v = observed.routing?.verdict;
+      if (!v || !('block' in v) || v.block !== ledger.blockedReason) return [];
+      if (v.escalate && !sent(ctx, 'escalation')) return [notificationFor(rr, escalationNotification(ctx))];
+      if (v.announce && !sent(ctx, 'storm')) return [notificationFor(rr, stormNotification(ctx, v.announce))];
+      return [];
+    }
+    case 'Skipped':
+      return ledger.reason === 'BlockedTooLong' && !sent(ctx, 'escalation')
+        ? [notificationFor(rr, escalationNotification(ctx))]
+        : [];
     default:
       return [];
   }
@@ -271,10 +289,13 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
     (c) => !ctx.confirmedAbsent.includes(c.name),
   );
   if (unverified.length) return { ...batch, verify: unverified };
-  batch.creates = missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
+  // A request holds nothing while Blocked (or once ended): it gets the finalizer only to work, and
+  // no working child is created before it has it.
+  const needsFinalizer = !hasFinalizer(rr) && !isTerminal(ctx.ledger.phase) && ctx.ledger.phase !== 'Blocked';
+  if (!needsFinalizer) batch.creates = missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
   if (batch.creates.length) return batch;
   if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
-  if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
+  if (needsFinalizer) batch.addFinalizer = true;
   const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
   const unchangedSinceOurWrite =
     ctx.lastWritten !== undefined &&

@@ -3,7 +3,7 @@ import { shorten } from '../util/shorten.js';
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
 
-export type NotificationType = 'approval' | 'escalation' | 'success';
+export type NotificationType = 'approval' | 'escalation' | 'success' | 'storm';
 
 /** The deterministic names of a RemediationRequest's children (shared/API.md, Kinds). */
 export const childNames = {

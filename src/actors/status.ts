@@ -17,6 +17,7 @@ import {
   type Timeouts,
 } from './phases.js';
 import { tallySteps, type PlanStep, type StepPhase } from './plan.js';
+import type { RoutingSettings } from './routing.js';
 
 export type Status = RemediationRequestStatus;
 export type HistoryEntry = NonNullable<Status['phaseHistory']>[number];
@@ -30,6 +31,8 @@ export interface Settings {
   historyLimit: number;
   /** How long step progress alone may wait for a status write (phase changes never wait). */
   progressIntervalMs: number;
+  /** Storm protection's rules (routing.ts); without it no rule holds a request back. */
+  routing?: RoutingSettings;
 }
 
 /** The fields the orchestrator decides at transitions; everything else in status is derived. */
@@ -44,6 +47,9 @@ export type Ledger = Pick<
   | 'success'
   | 'timeoutPhase'
   | 'approval'
+  | 'blockedReason'
+  | 'blockedUntil'
+  | 'duplicateOf'
 > & {
   reason?: RequestReason;
   phaseHistory: HistoryEntry[];
@@ -69,6 +75,9 @@ export function ledgerFrom(status: Status | undefined): Ledger {
     success: s.success,
     timeoutPhase: s.timeoutPhase,
     approval: s.approval,
+    blockedReason: s.blockedReason,
+    blockedUntil: s.blockedUntil,
+    duplicateOf: s.duplicateOf,
     phaseHistory: s.phaseHistory ?? [],
   };
 }
@@ -95,6 +104,11 @@ export interface Transition {
   reason?: RequestReason;
   message?: string;
   timeoutPhase?: string;
+  /** Entering Blocked: the cooldown's end (ms) and the request waited on. */
+  blockedUntil?: number;
+  duplicateOf?: { name: string; uid: string };
+  /** Ending Skipped: the success it takes over (the original's), else false. */
+  success?: boolean;
 }
 
 /** Records entering `t.phase` at `now`: history (bounded), phase times, terminal fields. */
@@ -115,10 +129,20 @@ export function enterPhase(ledger: Ledger, t: Transition, now: number, settings:
     phaseStartTime: at,
     phaseHistory: history.slice(-settings.historyLimit),
   };
+  if (t.phase === 'Blocked') {
+    next.blockedReason = t.reason as Ledger['blockedReason'];
+    next.blockedUntil = t.blockedUntil === undefined ? undefined : iso(t.blockedUntil);
+    next.duplicateOf = t.duplicateOf;
+  } else if (!isTerminal(t.phase)) {
+    // Leaving Blocked to work: nothing holds it any more.
+    next.blockedReason = undefined;
+    next.blockedUntil = undefined;
+    next.duplicateOf = undefined;
+  } else if (t.duplicateOf) next.duplicateOf = t.duplicateOf;
   if (isTerminal(t.phase)) {
     next.completionTime = at;
     next.retentionExpiryTime = iso(now + settings.retentionMs);
-    next.success = t.phase === 'Completed';
+    next.success = t.phase === 'Completed' || (t.phase === 'Skipped' && t.success === true);
     next.phaseHistory = next.phaseHistory.map((h, i, all) =>
       i === all.length - 1 ? { ...h, exitedAt: at } : h,
     );
@@ -255,7 +279,7 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     const base = ref(ke, old) ?? { name: '', namespace: '' };
     return { step, ...base, phase: phases.get(step) };
   });
-  const notificationRefs = (['approval', 'escalation', 'success'] as const).flatMap((type) => {
+  const notificationRefs = (['approval', 'escalation', 'success', 'storm'] as const).flatMap((type) => {
     const nr = observed.notifications[type];
     const old = recorded.notificationRefs?.find((r) => r.type === type);
     const r = ref(nr, old);
@@ -286,6 +310,10 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     approvalNotificationSent:
       recorded.approvalNotificationSent || observed.notifications.approval !== undefined || undefined,
     approval: ledger.approval,
+    blockedReason: ledger.blockedReason,
+    blockedUntil: ledger.blockedUntil,
+    duplicateOf: ledger.duplicateOf,
+    duplicates: observed.routing?.duplicates || recorded.duplicates || undefined,
     overallProgress: progress,
     stepsTotal: tally.total,
     stepsCompleted: tally.completed,
@@ -333,7 +361,8 @@ export function nextDeadline(
   rr: RemediationRequest,
   settings: Settings,
 ): Deadline | undefined {
-  if (!ledger.phase || isTerminal(ledger.phase)) return undefined;
+  // Time Blocked counts against no timeout: while Blocked there is no deadline but BlockedTooLong's.
+  if (!ledger.phase || isTerminal(ledger.phase) || ledger.phase === 'Blocked') return undefined;
   const timeouts = effectiveTimeouts(rr, settings.timeouts);
   const candidates: Deadline[] = [];
   const key = PHASE_TIMEOUT[ledger.phase];
@@ -346,10 +375,25 @@ export function nextDeadline(
     });
   if (ledger.startTime)
     candidates.push({
-      at: Date.parse(ledger.startTime) + timeouts.global,
+      at: Date.parse(ledger.startTime) + timeouts.global + timeBlocked(ledger),
       kind: 'global',
       phase: ledger.phase,
       limitMs: timeouts.global,
     });
   return candidates.sort((a, b) => a.at - b.at)[0];
+}
+
+/** How long the request has spent Blocked, from its phase history (the global deadline moves by it). */
+export function timeBlocked(ledger: Ledger): number {
+  let total = 0;
+  for (const h of ledger.phaseHistory)
+    if (h.phase === 'Blocked' && h.exitedAt) total += Date.parse(h.exitedAt) - Date.parse(h.enteredAt);
+  return total;
+}
+
+/** When a Blocked request has been Blocked too long (BlockedTooLong), if that rule is on. */
+export function blockedTooLongAt(ledger: Ledger, settings: Settings): number | undefined {
+  const max = settings.routing?.maxBlockedMs ?? 0;
+  if (ledger.phase !== 'Blocked' || max <= 0 || !ledger.phaseStartTime) return undefined;
+  return Date.parse(ledger.phaseStartTime) + max;
 }

@@ -7,7 +7,7 @@
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
 import { AdaptiveLimit, DEFAULT_ADAPTIVE_LIMIT, type AdaptiveLimitOptions } from './adaptive-limit.js';
-import { classify, httpStatusOf, retryAfterMsOf } from './errors.js';
+import { classify, httpStatusOf, OrchestratorError, retryAfterMsOf } from './errors.js';
 
 export interface WriterOptions {
   /** Sustained writes per second of the token bucket; 0 = no fixed cap (the default). */
@@ -20,6 +20,11 @@ export interface WriterOptions {
   clock: Clock;
   /** Tuning of the adaptive limit; its `max` is always `maxConcurrent`. */
   adaptive?: Partial<Omit<AdaptiveLimitOptions, 'max'>>;
+  /**
+   * The leadership gate, asked right before each call is sent (after its wait in the queue): when it
+   * answers false the call is refused unsent, so a replica that lost its Lease writes nothing more.
+   */
+  fence?: () => boolean;
 }
 
 /** urgent: the first write for a request just seen (pickup); background: writes nobody waits for. */
@@ -88,6 +93,13 @@ export class ApiWriter {
     let throttles = 0;
     for (;;) {
       await this.acquire(options.lane ?? 'normal');
+      if (this.options.fence && !this.options.fence()) {
+        this.release();
+        throw new OrchestratorError(
+          'API_UNAVAILABLE',
+          `${what}: refused, not sent: this replica no longer holds the leader Lease`,
+        );
+      }
       const started = clock.now();
       if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
       let wait: number;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { isClusterAccess, type ClusterAccess } from '../../src/k8s/cluster-access.js';
-import { kubeConfigOf, kubeSourceFor } from '../../src/kube-source.js';
+import { kubeSourceFor } from '../../src/kube-source.js';
 
 const kubeconfig = [
   'apiVersion: v1',
@@ -46,10 +46,5 @@ describe('the way to the API server', function () {
     expect(isClusterAccess(withContext) ? undefined : withContext.getCurrentCluster()?.server).to.equal(
       'https://b.example:6443',
     );
-  });
-
-  it('gives a KubeConfig back as it is where one is still needed', async function () {
-    const kc = await kubeSourceFor({ kubeconfig: file }, () => undefined);
-    expect(await kubeConfigOf(kc)).to.equal(kc);
   });
 });
