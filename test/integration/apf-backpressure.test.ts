@@ -13,7 +13,7 @@ import { buildOrchestrator, type Orchestrator } from '../../src/orchestrator.js'
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { systemClock } from '../../src/util/clock.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
-import { remediationRequest } from '../support/fixtures.js';
+import { remediationRequest, targetingData } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
 import { allFinished, inBatches, phaseOf } from '../support/load.js';
 
@@ -168,7 +168,15 @@ describe('writes under API Priority and Fairness with very few seats', function 
 
     const k = new Objects(admin);
     const names = Array.from({ length: COUNT }, (_, i) => `apf-${i}`);
-    await inBatches(names, 20, (n) => k.create('RemediationRequest', ns, remediationRequest(n)));
+    // Each its own signal and target, so that storm protection holds none back.
+    const own = (n: string) =>
+      remediationRequest(n, {
+        targetingData: targetingData({
+          signalFingerprint: `fp:${n}`,
+          resource: { apiVersion: 'apps/v1', kind: 'Deployment', name: n, namespace: 'payments' },
+        }),
+      });
+    await inBatches(names, 20, (n) => k.create('RemediationRequest', ns, own(n)));
     const finished = await k.waitUntil(
       'RemediationRequest',
       ns,
