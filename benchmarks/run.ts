@@ -7,7 +7,8 @@
 //                           and a steady-rate run with ~1,000 in flight; results under benchmarks/results/
 //   --kubeconfig PATH       use this cluster instead of starting a local control plane
 //   --out FILE              where to write the result JSON (default: a temp file; the ladder: results/)
-//   --qps Q --burst B --max-concurrent-writes C   the orchestrator's write limits (default 1000/1000/64)
+//   --qps Q --burst B --max-concurrent-writes C   the orchestrator's write limits (default: its own,
+//                           0/100/32: no fixed rate, the adaptive limit; --qps 0 = no fixed rate)
 //   --timeout S             stop waiting for requests to finish after S seconds (the result says how many did)
 //   --skip-cleanup          leave the benchmark's namespace in place (only with a local control plane,
 //                           which is thrown away afterwards; deleting 10,000 requests takes minutes)
@@ -100,7 +101,7 @@ if (values.report) {
 }
 
 const common = {
-  qps: num('qps', values.qps),
+  qps: values.qps === '0' ? 0 : num('qps', values.qps),
   burst: num('burst', values.burst),
   maxConcurrentWrites: num('max-concurrent-writes', values['max-concurrent-writes']),
   createConcurrency: num('create-concurrency', values['create-concurrency']),

@@ -1,26 +1,19 @@
 // The process: configuration, logger, metrics and health server, leader election, the orchestrator.
 // Environment and flags are read here and nowhere else.
+import './heap-from-cgroup.js'; // first: it may restart the process with heap bounds that fit the container
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
 import { KubeHttp } from './k8s/kube-http.js';
 import { LeaderElector, type LeaderElectorOptions } from './k8s/leader-election.js';
 import { leaseClient } from './k8s/lease-client.js';
+import { kubeSourceFor } from './kube-source.js';
 import { createLogger, createMetrics, startHealthServer } from './observability/index.js';
 import { buildOrchestrator } from './orchestrator.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 /** The renew deadline is measured on this clock: a wall clock set back or forward must not move it. */
 const monotonicClock: Clock = { ...systemClock, now: () => performance.now() };
-
-function kubeConfigFor(config: Config): KubeConfig {
-  const kc = new KubeConfig();
-  if (config.kube.kubeconfig) kc.loadFromFile(config.kube.kubeconfig);
-  else kc.loadFromDefault();
-  if (config.kube.context) kc.setCurrentContext(config.kube.context);
-  return kc;
-}
 
 function leaderElectorOptions(config: Config): LeaderElectorOptions {
   const { leaseName, leaseNamespace, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs } =
@@ -63,7 +56,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
-  const kubeConfig = kubeConfigFor(config);
+  const kubeConfig = await kubeSourceFor(config.kube);
   const { leaseNamespace, leaseName } = config.leaderElection;
   const elector = config.leaderElection.enabled
     ? new LeaderElector(leaderElectorOptions(config), {

@@ -1,7 +1,7 @@
 // buildOrchestrator(deps) wires caches, the API writer, the effect executor and the supervisor into
 // one Runnable: `start` lists and watches, then runs an actor per request; `stop` ends it all.
 // main.ts gives it the real client, logger and clock; tests give it the real control plane.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSource } from './k8s/cluster-access.js';
 import { isTerminal } from './actors/phases.js';
 import type { Settings } from './actors/status.js';
 import type { Config } from './config.js';
@@ -17,7 +17,7 @@ import { Supervisor } from './supervisor/index.js';
 import type { Clock } from './util/clock.js';
 
 export interface OrchestratorDeps {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeSource;
   config: Config;
   clock: Clock;
   logger: Logger;
@@ -85,6 +85,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         deps.onApiRequest?.(verb, kind, code);
       },
       queueDepth: (depth) => metrics.apiQueueDepth.set(depth),
+      concurrencyLimit: (limit) => metrics.apiConcurrencyLimit.set(limit),
     },
   );
   const api = new RemediationApi(

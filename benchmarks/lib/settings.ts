@@ -78,7 +78,9 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-'));
   mkdirSync(logDir, { recursive: true });
   return {
-    name: options.name ?? `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}`,
+    name:
+      options.name ??
+      `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}${options.qps ? `-qps${options.qps}` : ''}`,
     kubeconfigPath: options.kubeconfigPath,
     count,
     rate,
@@ -86,9 +88,10 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
     override,
     scenario,
     workMs,
-    qps: options.qps ?? 1000,
-    burst: options.burst ?? 1000,
-    maxConcurrentWrites: options.maxConcurrentWrites ?? 64,
+    // The orchestrator's own defaults: no fixed rate, the adaptive limit up to 32 writes in flight.
+    qps: options.qps ?? 0,
+    burst: options.burst ?? 100,
+    maxConcurrentWrites: options.maxConcurrentWrites ?? 32,
     createConcurrency: options.createConcurrency ?? 32,
     timeoutMs: options.timeoutMs ?? 120_000 + workMs * 3 + count * 100 + (rate ? (count / rate) * 1000 : 0),
     cleanupTimeoutMs: options.cleanupTimeoutMs ?? Math.max(60_000, count * 30),

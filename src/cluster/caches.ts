@@ -1,6 +1,6 @@
 // The shared informers of the six kinds, indexed so that a RemediationRequest's children are found
 // by its UID (owner.ts). Each stores the projection of its objects (projection.ts).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSource } from '../k8s/cluster-access.js';
 import {
   API_VERSION,
   KINDS,
@@ -32,7 +32,7 @@ import { RequestIndex, type RequestIndexListener } from './request-index.js';
 export const OWNER_INDEX = 'owner';
 
 export interface CachesOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeSource;
   clock: Clock;
   backoff: BackoffPolicy;
   pageSize: number;

@@ -3,7 +3,7 @@
 // resourceVersion as a precondition; on conflict the fresh request goes back to the actor, which
 // recomputes the status from it (a finalizer patch is re-read and retried here). Calls go through
 // KubeHttp (half the CPU of client-node's typed APIs) and what they return is kept as its projection.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSource } from '../k8s/cluster-access.js';
 import {
   API_VERSION,
   FINALIZER,
@@ -60,7 +60,7 @@ export class RemediationApi {
   private readonly http: KubeHttp;
 
   constructor(
-    kubeConfig: KubeConfig,
+    kubeConfig: KubeSource,
     private readonly writer: ApiWriter,
     private readonly clock: Clock,
     private readonly observer: RemediationApiObserver = {},

@@ -41,7 +41,8 @@ export const GROUPS: Record<keyof Config, { title: string; note?: string }> = {
   api: {
     title: 'API writes',
     note:
-      'One token bucket and one concurrency limit guard all writes (DESIGN.md, backpressure). Delays ' +
+      'One concurrency limit that follows the API server, and an optional token bucket, guard all ' +
+      'writes (DESIGN.md, backpressure); a 429 waits for its Retry-After and is retried without limit. Delays ' +
       `at most ${formatDuration(INTERVAL_MAX)}: a longer wait between attempts reads as a hang.`,
   },
   informer: { title: 'Informers', note: `Delays at most ${formatDuration(INTERVAL_MAX)}.` },
@@ -200,11 +201,14 @@ export const SETTINGS = [
   {
     path: 'api.qps',
     flag: 'qps',
-    kind: 'number',
-    default: 50,
+    kind: 'integer',
+    default: 0,
+    min: 0,
     max: 10_000,
-    example: '50',
-    why: 'Sustained API writes per second (token bucket rate), so a storm queues instead of overloading the API server.',
+    example: '200',
+    why:
+      'A fixed cap on API writes per second (token bucket rate); 0 = none: the writer follows the API ' +
+      "server instead, which protects itself with API Priority and Fairness, as controller-runtime's default.",
   },
   {
     path: 'api.burst',
@@ -214,7 +218,7 @@ export const SETTINGS = [
     min: 1,
     max: 10_000,
     example: '100',
-    why: 'API writes allowed in a burst above qps (token bucket size), e.g. a batch of children after a resync.',
+    why: 'With --qps only: API writes allowed in a burst above it (token bucket size).',
   },
   {
     path: 'api.maxConcurrent',
@@ -225,7 +229,8 @@ export const SETTINGS = [
     max: 200,
     example: '32',
     why:
-      'API writes in flight at once; more only adds contention, and the API server admits 200 mutating ' +
+      'Most API writes in flight at once: the ceiling of the adaptive limit, which grows while the API ' +
+      'server answers quickly and shrinks on 429 and rising latency; the server admits 200 mutating ' +
       'requests at a time by default.',
   },
   {

@@ -4,12 +4,15 @@
 // client certificate (exec plugins) changes the key and gets a fresh agent.
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { isClusterAccess, type KubeSource } from './cluster-access.js';
 
 type CreateDispatcher = (cluster: unknown, agentOptions: object) => unknown;
 const patched = new WeakSet<KubeConfig>();
 
-export function withConnectionReuse(kubeConfig: KubeConfig): KubeConfig {
-  if (patched.has(kubeConfig)) return kubeConfig;
+/** Patches a KubeConfig; a ClusterAccess keeps one agent of its own and is returned as it is. */
+export function withConnectionReuse<T extends KubeSource>(source: T): T {
+  if (isClusterAccess(source) || patched.has(source)) return source;
+  const kubeConfig: KubeConfig = source;
   const target = kubeConfig as unknown as { createDispatcher: CreateDispatcher };
   const original = target.createDispatcher.bind(kubeConfig);
   const dispatchers = new Map<string, unknown>();
@@ -32,5 +35,5 @@ export function withConnectionReuse(kubeConfig: KubeConfig): KubeConfig {
     return dispatchers.get(key);
   };
   patched.add(kubeConfig);
-  return kubeConfig;
+  return source;
 }

@@ -65,3 +65,23 @@ export function classify(err: unknown, what: string): OrchestratorError {
   if (status === 400 || status === 422) return make('INVALID_OBJECT', `rejected as invalid (${detail})`);
   return make('API_UNAVAILABLE', `unexpected answer ${status} (${detail})`);
 }
+
+/**
+ * How long the API server asked the caller to wait before trying again, in ms: its Retry-After
+ * header (KubeApiError.retryAfterSeconds) or the Status object's details.retryAfterSeconds.
+ */
+export function retryAfterMsOf(err: unknown): number | undefined {
+  const e = err as { retryAfterSeconds?: unknown; body?: unknown };
+  let body = e?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      body = undefined;
+    }
+  }
+  const details = (body as { details?: { retryAfterSeconds?: unknown } } | undefined)?.details;
+  for (const seconds of [e?.retryAfterSeconds, details?.retryAfterSeconds])
+    if (typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // backoff and jitter after any error, paged lists, and handlers that can never throw into the watch
 // loop. Lists and watches go through KubeHttp, not client-node's CustomObjectsApi and Watch (see
 // kube-http.ts for why).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeSource } from './cluster-access.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
@@ -24,7 +24,7 @@ export interface ResourceCoordinates {
 }
 
 export interface InformerOptions<T> {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeSource;
   resource: ResourceCoordinates;
   clock: Clock;
   backoff: BackoffPolicy;

@@ -1,11 +1,13 @@
 // A thin JSON client for the Kubernetes API on undici's request(). client-node's typed APIs run every
 // body through ObjectSerializer, and its Watch goes fetch -> web streams -> Readable.fromWeb -> readline
 // with a timer reset per line: together about a third of the orchestrator's CPU. Server, TLS and auth
-// still come from the KubeConfig, through client-node's own applySecurityAuthentication.
+// come from a ClusterAccess (in a pod), or from a KubeConfig through client-node's own
+// applySecurityAuthentication; client-node is imported only in that second case (cluster-access.ts).
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { request as undiciRequest } from 'undici';
+import { isClusterAccess, type Credentials, type KubeSource } from './cluster-access.js';
 import { withConnectionReuse } from './connection-reuse.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -46,14 +48,14 @@ export interface KubeHttpOptions {
   unfenced?: boolean;
 }
 
-const fences = new WeakMap<KubeConfig, () => boolean>();
+const fences = new WeakMap<KubeSource, () => boolean>();
 
 /**
- * Every KubeHttp of this KubeConfig asks `gate` right before it sends a write (not a GET), at the last
+ * Every KubeHttp of this KubeConfig (or ClusterAccess) asks `gate` right before it sends a write (not a GET), at the last
  * moment: after auth is resolved, which may itself wait. A closed gate fails the call unsent.
  */
-export function fenceWrites(kubeConfig: KubeConfig, gate: () => boolean): void {
-  fences.set(kubeConfig, gate);
+export function fenceWrites(source: KubeSource, gate: () => boolean): void {
+  fences.set(source, gate);
 }
 
 /** A non-2xx answer. `body` is the server's Status object, or its text when that is not JSON. */
@@ -62,6 +64,8 @@ export class KubeApiError extends Error {
     readonly statusCode: number,
     readonly body: unknown,
     message: string,
+    /** The Retry-After header of a 429 or 503, in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'KubeApiError';
@@ -73,10 +77,7 @@ export class KubeApiError extends Error {
   }
 }
 
-interface Connection {
-  server: string;
-  headers: Record<string, string>;
-  dispatcher: Dispatcher | undefined;
+interface Connection extends Credentials {
   expiresAt: number;
 }
 
@@ -90,11 +91,11 @@ export class KubeHttp {
   private resolving: Promise<Connection> | undefined;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly source: KubeSource,
     options: KubeHttpOptions = {},
   ) {
     // Without it every refresh of the auth below would build a new Agent, so a new TLS connection.
-    withConnectionReuse(kubeConfig);
+    withConnectionReuse(source);
     this.authCacheMs = options.authCacheMs ?? DEFAULT_AUTH_CACHE_MS;
     this.unfenced = options.unfenced ?? false;
   }
@@ -120,7 +121,7 @@ export class KubeHttp {
 
   private async send<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     const connection = await this.connect();
-    if (method !== 'GET' && !this.unfenced && fences.get(this.kubeConfig)?.() === false)
+    if (method !== 'GET' && !this.unfenced && fences.get(this.source)?.() === false)
       throw new Error(`${method} ${path}: refused, not sent: this replica no longer holds the leader Lease`);
     const { body } = options;
     const response = await undiciRequest(connection.server + path + queryString(options.query), {
@@ -134,7 +135,13 @@ export class KubeHttp {
     });
     const text = await response.body.text();
     if (response.statusCode < 200 || response.statusCode >= 300)
-      throw apiError(method, path, response.statusCode, text);
+      throw apiError(
+        method,
+        path,
+        response.statusCode,
+        text,
+        retryAfterSeconds(response.headers['retry-after']),
+      );
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -237,18 +244,30 @@ export class KubeHttp {
   }
 
   private async resolveConnection(): Promise<Connection> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('the KubeConfig has no current cluster');
-    const server = cluster.server.replace(/\/+$/, '');
-    const context = new RequestContext(server, HttpMethod.GET);
-    await this.kubeConfig.applySecurityAuthentication(context);
+    const credentials = isClusterAccess(this.source)
+      ? await this.source.credentials()
+      : await kubeConfigCredentials(this.source);
     return {
-      server,
-      headers: { ...context.getHeaders(), accept: ContentType.json },
-      dispatcher: context.getDispatcher(),
+      ...credentials,
+      headers: { ...credentials.headers, accept: ContentType.json },
       expiresAt: Date.now() + this.authCacheMs,
     };
   }
+}
+
+async function kubeConfigCredentials(kubeConfig: KubeConfig): Promise<Credentials> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the KubeConfig has no current cluster');
+  const server = cluster.server.replace(/\/+$/, '');
+  // Loaded already: whoever made the KubeConfig imported it.
+  const { HttpMethod, RequestContext } = await import('@kubernetes/client-node');
+  const context = new RequestContext(server, HttpMethod.GET);
+  await kubeConfig.applySecurityAuthentication(context);
+  return {
+    server,
+    headers: context.getHeaders(),
+    dispatcher: context.getDispatcher(),
+  };
 }
 
 /**
@@ -281,7 +300,20 @@ function queryString(query: Query | undefined): string {
   return out;
 }
 
-function apiError(method: string, path: string, statusCode: number, text: string): KubeApiError {
+/** Retry-After in seconds; the HTTP-date form is not sent by kube-apiserver and is ignored. */
+function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function apiError(
+  method: string,
+  path: string,
+  statusCode: number,
+  text: string,
+  retryAfter?: number,
+): KubeApiError {
   let body: unknown = text;
   let reason = text.trim().slice(0, 200) || STATUS_CODES[statusCode] || 'no reason given';
   try {
@@ -291,5 +323,5 @@ function apiError(method: string, path: string, statusCode: number, text: string
   } catch {
     // Not JSON: keep the text.
   }
-  return new KubeApiError(statusCode, body, `${method} ${path}: ${statusCode} ${reason}`);
+  return new KubeApiError(statusCode, body, `${method} ${path}: ${statusCode} ${reason}`, retryAfter);
 }

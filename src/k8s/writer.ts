@@ -1,20 +1,28 @@
-// The one door for every write to the API server: a token bucket (QPS and burst) and a concurrency
-// cap shared by all actors, retries with capped exponential backoff and jitter for transient
-// failures, and metrics per verb, kind and code. Callers get classified errors.
+// The one door for every write to the API server: a concurrency limit that follows the API server
+// (adaptive-limit.ts), an optional token bucket (QPS and burst) for those who want a fixed cap, shared
+// by all actors; retries with capped exponential backoff and jitter for transient failures, and
+// metrics per verb, kind and code. A 429 is the server asking to wait, never a failure: it is retried
+// after its Retry-After for as long as it comes, and counts against no retry budget. Callers get
+// classified errors.
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
 import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
-import { classify, httpStatusOf, OrchestratorError } from './errors.js';
+import { AdaptiveLimit, DEFAULT_ADAPTIVE_LIMIT, type AdaptiveLimitOptions } from './adaptive-limit.js';
+import { classify, httpStatusOf, OrchestratorError, retryAfterMsOf } from './errors.js';
 
 export interface WriterOptions {
+  /** Sustained writes per second of the token bucket; 0 = no fixed cap (the default). */
   qps: number;
   burst: number;
+  /** The most writes in flight at once: the ceiling of the adaptive limit. */
   maxConcurrent: number;
   maxRetries: number;
   backoff: BackoffPolicy;
   clock: Clock;
   /** Most calls waiting in the background lane; beyond it the oldest is dropped (default 1,000). */
   maxBackground?: number;
+  /** Tuning of the adaptive limit; its `max` is always `maxConcurrent`. */
+  adaptive?: Partial<Omit<AdaptiveLimitOptions, 'max'>>;
   /**
    * The leadership gate, asked right before each call is sent (after its wait in the queue): when it
    * answers false the call is refused unsent, so a replica that lost its Lease writes nothing more.
@@ -33,12 +41,15 @@ export interface WriterObserver {
   queueDepth?(depth: number): void;
   /** A waiting background call (an Event) was dropped to keep the lane bounded. */
   dropped?(lane: Lane): void;
+  /** The adaptive limit changed (writes allowed in flight at once). */
+  concurrencyLimit?(limit: number): void;
 }
 
 export class ApiWriter {
   private tokens: number;
   private refilledAt: number;
   private inFlight = 0;
+  private readonly limiter: AdaptiveLimit;
   private readonly waiting: (() => void)[] = [];
   /** Served before `waiting`: the first writes for a request just seen, so a storm never delays pickup. */
   private readonly urgent: (() => void)[] = [];
@@ -56,6 +67,12 @@ export class ApiWriter {
   ) {
     this.tokens = options.burst;
     this.refilledAt = options.clock.now();
+    this.limiter = new AdaptiveLimit({
+      ...DEFAULT_ADAPTIVE_LIMIT,
+      ...options.adaptive,
+      max: options.maxConcurrent,
+    });
+    observer.concurrencyLimit?.(this.limiter.limit);
   }
 
   get inFlightCount(): number {
@@ -66,7 +83,12 @@ export class ApiWriter {
     return this.waiting.length + this.urgent.length + this.background.length;
   }
 
-  /** Runs `call` under the rate limit, retrying transient failures; throws an OrchestratorError. */
+  /** Writes allowed in flight at once now. */
+  get concurrencyLimit(): number {
+    return this.limiter.limit;
+  }
+
+  /** Runs `call` under the limits, retrying transient failures; throws an OrchestratorError. */
   async run<T>(
     verb: string,
     kind: string,
@@ -74,7 +96,10 @@ export class ApiWriter {
     call: () => Promise<T>,
     options: { lane?: Lane } = {},
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    const { clock } = this.options;
+    let failures = 0;
+    let throttles = 0;
+    for (;;) {
       await this.acquire(options.lane ?? 'normal');
       if (this.options.fence && !this.options.fence()) {
         this.release();
@@ -83,34 +108,51 @@ export class ApiWriter {
           `${what}: refused, not sent: this replica no longer holds the leader Lease`,
         );
       }
-      const started = this.options.clock.now();
+      const started = clock.now();
       if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
+      let wait: number;
       try {
         const result = await call();
-        this.observer.request?.(
-          verb,
-          kind,
-          verb === 'create' ? '201' : '200',
-          (this.options.clock.now() - started) / 1000,
-        );
+        const now = clock.now();
+        this.observer.request?.(verb, kind, verb === 'create' ? '201' : '200', (now - started) / 1000);
+        this.adapt(() => this.limiter.succeeded(started, now, now - started, this.busy()));
         return result;
       } catch (err) {
+        const now = clock.now();
         const status = httpStatusOf(err);
         this.observer.request?.(
           verb,
           kind,
           status === undefined ? 'error' : String(status),
-          (this.options.clock.now() - started) / 1000,
+          (now - started) / 1000,
         );
-        const classified = classify(err, what);
-        // Only transient failures (category B) are worth the same call again; a conflict (E) needs
-        // a fresh read first, which is the caller's to do.
-        if (classified.category !== 'B' || attempt >= this.options.maxRetries) throw classified;
-        await sleep(this.options.clock, backoffDelay(this.options.backoff, attempt));
+        if (status === 429) {
+          this.adapt(() => this.limiter.throttled(started, now));
+          wait = Math.max(retryAfterMsOf(err) ?? 0, backoffDelay(this.options.backoff, throttles++));
+        } else {
+          const classified = classify(err, what);
+          // Only transient failures (category B) are worth the same call again; a conflict (E) needs
+          // a fresh read first, which is the caller's to do.
+          if (classified.category !== 'B' || failures >= this.options.maxRetries) throw classified;
+          wait = backoffDelay(this.options.backoff, failures++);
+        }
       } finally {
         this.release();
       }
+      // The slot is free while the call waits: others may use it.
+      await sleep(clock, wait);
     }
+  }
+
+  /** The limit is nearly used: a success then says the server could take more. */
+  private busy(): boolean {
+    return this.queueDepth > 0 || this.inFlight * 2 >= this.limiter.limit;
+  }
+
+  private adapt(change: () => unknown): void {
+    const before = this.limiter.limit;
+    change();
+    if (this.limiter.limit !== before) this.observer.concurrencyLimit?.(this.limiter.limit);
   }
 
   private refill(): void {
@@ -122,13 +164,19 @@ export class ApiWriter {
     }
   }
 
+  private rateLimited(): boolean {
+    return this.options.qps > 0;
+  }
+
   private canStart(): boolean {
+    if (this.inFlight >= this.limiter.limit) return false;
+    if (!this.rateLimited()) return true;
     this.refill();
-    return this.tokens >= 1 && this.inFlight < this.options.maxConcurrent;
+    return this.tokens >= 1;
   }
 
   private start(): void {
-    this.tokens -= 1;
+    if (this.rateLimited()) this.tokens -= 1;
     this.inFlight += 1;
     if (this.recordIssued) this.issued.push(this.options.clock.now());
   }
@@ -163,7 +211,7 @@ export class ApiWriter {
       (this.urgent.shift() ?? this.waiting.shift() ?? this.background.shift()!.resolve)();
     }
     this.observer.queueDepth?.(this.queueDepth);
-    if (this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {
+    if (this.rateLimited() && this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {
       const wait = Math.ceil(((1 - this.tokens) / this.options.qps) * 1000);
       this.tokenTimer = setClampedTimeout(
         this.options.clock,

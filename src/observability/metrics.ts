@@ -25,6 +25,8 @@ export interface Metrics {
   apiRequestDuration: Histogram<'verb' | 'kind'>;
   /** remediation_api_writer_queue_depth: writes waiting for a token or a concurrency slot. */
   apiQueueDepth: Gauge;
+  /** remediation_api_writer_concurrency_limit: writes the adaptive limit allows in flight now. */
+  apiConcurrencyLimit: Gauge;
   /** remediation_actor_mailbox_depth: messages queued across all actors. */
   mailboxDepth: Gauge;
   /** remediation_actors{state}: state is running or passivated. */
@@ -133,6 +135,11 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     apiQueueDepth: new Gauge({
       name: 'remediation_api_writer_queue_depth',
       help: 'API writes waiting for a rate-limit token or a concurrency slot',
+      registers,
+    }),
+    apiConcurrencyLimit: new Gauge({
+      name: 'remediation_api_writer_concurrency_limit',
+      help: 'API writes allowed in flight at once by the adaptive limit (shrinks on 429 and rising latency)',
       registers,
     }),
     mailboxDepth: new Gauge({

@@ -40,7 +40,7 @@ describe('configuration', function () {
       expect(c.kube).to.deep.equal({ namespaces: [] });
       expect(c.notifications.channels).to.deep.equal(['slack']);
       expect(c.api).to.deep.equal({
-        qps: 50,
+        qps: 0,
         burst: 100,
         maxConcurrent: 32,
         maxRetries: 6,
@@ -100,7 +100,7 @@ describe('configuration', function () {
       ).to.equal('ops');
     });
     it('treats an empty environment variable as unset', function () {
-      expect(loadConfig([], { ORCHESTRATOR_QPS: '' }).api.qps).to.equal(50);
+      expect(loadConfig([], { ORCHESTRATOR_QPS: '' }).api.qps).to.equal(0);
     });
     it('derives the Lease identity from the hostname and pid without POD_NAME', function () {
       expect(loadConfig([], { HOSTNAME: 'node-1' }, { pid: 42 }).leaderElection.identity).to.equal(
@@ -181,14 +181,14 @@ describe('configuration', function () {
         {},
         '--qps',
         'fast',
-        /^--qps: "fast" is not a positive number; write e\.g\. --qps=50$/,
+        /^--qps: "fast" is not a whole number >= 0; write e\.g\. --qps=200$/,
       ],
       [
         [],
-        { ORCHESTRATOR_QPS: '0' },
+        { ORCHESTRATOR_QPS: '-1' },
         'ORCHESTRATOR_QPS',
-        '0',
-        /^ORCHESTRATOR_QPS: "0" is not a positive number; write e\.g\. ORCHESTRATOR_QPS=50$/,
+        '-1',
+        /^ORCHESTRATOR_QPS: "-1" is not a whole number >= 0; write e\.g\. ORCHESTRATOR_QPS=200$/,
       ],
       [
         ['--burst=0'],
@@ -331,8 +331,8 @@ describe('configuration', function () {
       expect(errorOf(() => loadConfig(['--burst=10001'], {})).message).to.equal(
         '--burst: "10001" is more than 10000 (allowed: 1 to 10000); write e.g. --burst=100',
       );
-      expect(errorOf(() => loadConfig([], { ORCHESTRATOR_QPS: '10000.5' })).message).to.equal(
-        'ORCHESTRATOR_QPS: "10000.5" is more than 10000 (allowed: more than 0, at most 10000); write e.g. ORCHESTRATOR_QPS=50',
+      expect(errorOf(() => loadConfig([], { ORCHESTRATOR_QPS: '10001' })).message).to.equal(
+        'ORCHESTRATOR_QPS: "10001" is more than 10000 (allowed: 0 to 10000); write e.g. ORCHESTRATOR_QPS=200',
       );
     });
     it('accepts exactly the maximum', function () {

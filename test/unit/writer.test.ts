@@ -135,9 +135,9 @@ describe('the API writer', function () {
     expect(done).to.deep.equal(['first', 'e3', 'e4', 'e5']);
   });
 
-  it('retries 429, 5xx and connection errors with backoff, then succeeds', async function () {
+  it('retries 5xx and connection errors with backoff, then succeeds', async function () {
     const { w, clock } = writer({ qps: 1000, burst: 1000 });
-    const failures = [apiError(503), apiError(429), new Error('ECONNRESET')];
+    const failures = [apiError(503), apiError(500), new Error('ECONNRESET')];
     let attempts = 0;
     const result = w.run('create', 'X', 'create X ns/a', async () => {
       attempts++;
@@ -187,6 +187,111 @@ describe('the API writer', function () {
       expect(err.code, String(code)).to.equal(expected);
       expect(attempts, String(code)).to.equal(1);
     }
+  });
+});
+
+describe('the API writer without a fixed rate (the default)', function () {
+  const throttled = (retryAfterSeconds?: number) =>
+    Object.assign(apiError(429, 'too many requests'), { retryAfterSeconds });
+
+  it('issues calls as fast as the concurrency limit allows, with no token to wait for', async function () {
+    const { w } = writer({ qps: 0, maxConcurrent: 64 });
+    const done: number[] = [];
+    for (let i = 0; i < 500; i++) void w.run('patch', 'X', `call ${i}`, async () => done.push(i));
+    await flush();
+    await flush();
+    expect(done).to.have.length(500);
+    expect(new Set(w.issued)).to.deep.equal(new Set([1_000_000]));
+  });
+
+  it('grows the limit while calls succeed, and reports it', async function () {
+    const limits: number[] = [];
+    const clock = new SimulatedClock();
+    const w = new ApiWriter(
+      {
+        qps: 0,
+        burst: 1,
+        maxConcurrent: 32,
+        maxRetries: 0,
+        backoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+        clock,
+      },
+      { concurrencyLimit: (limit) => limits.push(limit) },
+    );
+    expect(w.concurrencyLimit).to.equal(4);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => w.run('patch', 'X', `call ${i}`, async () => i)));
+    expect(w.concurrencyLimit).to.equal(32);
+    expect(limits[0]).to.equal(4);
+    expect(limits.at(-1)).to.equal(32);
+  });
+
+  it("retries a 429 after the server's Retry-After, without limit, and halves the concurrency limit", async function () {
+    const { w, clock } = writer({ qps: 0, maxRetries: 0, maxConcurrent: 8, adaptive: { initial: 8 } });
+    const tries: number[] = [];
+    const result = w.run('create', 'X', 'create X ns/a', async () => {
+      tries.push(clock.now() - 1_000_000);
+      if (tries.length <= 10) throw throttled(3);
+      return 'ok';
+    });
+    for (let i = 0; i < 10; i++) {
+      await flush();
+      expect(w.inFlightCount, 'no slot held while waiting').to.equal(0);
+      clock.increment(3000);
+    }
+    expect(await result).to.equal('ok');
+    expect(tries).to.deep.equal(Array.from({ length: 11 }, (_, i) => i * 3000));
+    expect(w.concurrencyLimit).to.be.lessThan(8);
+  });
+
+  it('backs off exponentially on a 429 without Retry-After', async function () {
+    const { w, clock } = writer({ qps: 0, maxRetries: 0 });
+    const tries: number[] = [];
+    const result = w.run('patch', 'X', 'patch X ns/a', async () => {
+      tries.push(clock.now() - 1_000_000);
+      if (tries.length <= 3) throw throttled();
+      return 'ok';
+    });
+    for (const wait of [100, 200, 400]) {
+      await flush();
+      clock.increment(wait);
+    }
+    expect(await result).to.equal('ok');
+    expect(tries).to.deep.equal([0, 100, 300, 700]);
+  });
+
+  it('reads Retry-After from the Status details when the header is not there', async function () {
+    const { w, clock } = writer({ qps: 0, maxRetries: 0 });
+    const tries: number[] = [];
+    const status = JSON.stringify({ kind: 'Status', code: 429, details: { retryAfterSeconds: 2 } });
+    const result = w.run('patch', 'X', 'patch X ns/a', async () => {
+      tries.push(clock.now() - 1_000_000);
+      if (tries.length === 1) throw Object.assign(new Error('429'), { code: 429, body: status });
+      return 'ok';
+    });
+    await flush();
+    clock.increment(1999);
+    await flush();
+    expect(tries).to.deep.equal([0]);
+    clock.increment(1);
+    expect(await result).to.equal('ok');
+    expect(tries).to.deep.equal([0, 2000]);
+  });
+
+  it('holds calls beyond the limit until one finishes, urgent first', async function () {
+    const { w } = writer({ qps: 0, maxConcurrent: 1 });
+    const order: string[] = [];
+    let finish!: () => void;
+    void w.run('patch', 'X', 'first', () =>
+      new Promise<void>((r) => (finish = r)).then(() => order.push('first')),
+    );
+    void w.run('patch', 'X', 'queued', async () => order.push('queued'));
+    void w.run('patch', 'X', 'pickup', async () => order.push('pickup'), { lane: 'urgent' });
+    await flush();
+    expect(order).to.deep.equal([]);
+    expect(w.queueDepth).to.equal(2);
+    finish();
+    await flush();
+    expect(order).to.deep.equal(['first', 'pickup', 'queued']);
   });
 });
 
