@@ -19,7 +19,7 @@ import {
 } from './effects.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
 import { transitionEvent, transitionOf, type Outcome } from './outcomes.js';
-import type { Phase } from './phases.js';
+import { ACTIVE_PHASES, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
 import type { Verdict } from './routing.js';
 import {
@@ -50,16 +50,7 @@ export interface RemediationInput {
   now: number;
 }
 
-const ACTIVE = [
-  'Pending',
-  'Blocked',
-  'Initializing',
-  'Processing',
-  'Analyzing',
-  'AwaitingApproval',
-  'WorkflowPlanning',
-  'Executing',
-] as const satisfies readonly Phase[];
+const ACTIVE = ACTIVE_PHASES;
 type ActivePhase = (typeof ACTIVE)[number];
 
 /** The empty list every context starts with: lists are replaced, never changed, so one serves all. */

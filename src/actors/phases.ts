@@ -5,7 +5,8 @@ export type TimeoutKey =
   'global' | 'processing' | 'analyzing' | 'awaitingApproval' | 'workflowPlanning' | 'executing';
 export type Timeouts = Record<TimeoutKey, number>;
 
-export const PHASES: readonly Phase[] = [
+/** The phases a request works or waits in, in the order of API.md. */
+export const ACTIVE_PHASES = [
   'Pending',
   'Blocked',
   'Initializing',
@@ -14,12 +15,8 @@ export const PHASES: readonly Phase[] = [
   'AwaitingApproval',
   'WorkflowPlanning',
   'Executing',
-  'Completed',
-  'Failed',
-  'TimedOut',
-  'Cancelled',
-  'Skipped',
-];
+] as const satisfies readonly Phase[];
+export const PHASES: readonly Phase[] = [...ACTIVE_PHASES, ...TERMINAL_PHASES];
 export const TIMEOUT_KEYS: readonly TimeoutKey[] = [
   'global',
   'processing',
