@@ -1,7 +1,8 @@
+import { LIMITS } from '../api/index.js';
 import { shorten } from '../util/shorten.js';
 
-const MAX_NAME = 253;
-const MAX_LABEL = 63;
+const MAX_NAME = LIMITS.objectName.max;
+const MAX_LABEL = LIMITS.labelValue.max;
 
 export type NotificationType = 'approval' | 'escalation' | 'success';
 

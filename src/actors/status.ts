@@ -1,12 +1,14 @@
 // The request's status as the orchestrator wants it: the ledger of its decisions (phase, times,
 // history) plus what is derived from the children it observes (refs, progress, conditions). Pure.
 import {
+  LIMITS,
   REQUEST_REASONS,
   type RemediationRequest,
   type RemediationRequestStatus,
   type RequestReason,
 } from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { fitText } from '../util/fit.js';
 import type { Observed } from './observed.js';
 import {
   PHASE_PROGRESS,
@@ -113,7 +115,8 @@ export function enterPhase(ledger: Ledger, t: Transition, now: number, settings:
     message: t.message,
     startTime: ledger.startTime ?? at,
     phaseStartTime: at,
-    phaseHistory: history.slice(-settings.historyLimit),
+    // The CRD keeps at most 50 entries, whatever the setting allows in memory.
+    phaseHistory: history.slice(-Math.min(settings.historyLimit, LIMITS.requestPhaseHistory.max)),
   };
   if (isTerminal(t.phase)) {
     next.completionTime = at;
@@ -173,7 +176,7 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
       type,
       status,
       reason,
-      message,
+      message: fitText(message, LIMITS.conditionMessage),
       lastTransitionTime,
       observedGeneration: observed.rr.metadata?.generation,
     });

@@ -3,6 +3,7 @@
 import type { ChildKindName, RemediationRequest } from '../../src/api/index.js';
 import type { EffectBatch, EffectResult, KubeEvent } from '../../src/actors/effects.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
+import { shorten } from '../../src/util/shorten.js';
 
 type Any = Record<string, unknown> & {
   metadata: Record<string, unknown> & { name: string };
@@ -85,7 +86,8 @@ export class MemoryCluster {
       }
       const object = this.bump({
         ...(c.body as unknown as Any),
-        metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${c.name}` },
+        // As long as a UID may be (64), so that what records it fits its schema.
+        metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${shorten(c.name, 60)}` },
       }) as Any;
       this.children.set(c.name, { kind: c.kind, object });
       result.objects.push(object as unknown as ChildObject);
