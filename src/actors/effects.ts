@@ -16,6 +16,7 @@ import {
   workflowFor,
   type ChildCreate,
 } from './children.js';
+import type { NotificationType } from './names.js';
 import { approvalNotification, escalationNotification, successNotification } from './notifications.js';
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
@@ -118,7 +119,7 @@ export const hasFinalizer = (rr: RemediationRequest): boolean =>
 export const cancelAnnotated = (rr: RemediationRequest): boolean =>
   rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
 
-const sent = (ctx: EffectContext, type: 'approval' | 'escalation' | 'success'): boolean =>
+const sent = (ctx: EffectContext, type: NotificationType): boolean =>
   ctx.observed.notifications[type] !== undefined ||
   (ctx.observed.rr.status?.notificationRefs ?? []).some((r) => r.type === type) ||
   (type === 'approval' && ctx.observed.rr.status?.approvalNotificationSent === true);

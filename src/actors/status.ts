@@ -9,6 +9,7 @@ import {
 } from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { fitText } from '../util/fit.js';
+import { NOTIFICATION_TYPES } from './names.js';
 import type { Observed } from './observed.js';
 import {
   PHASE_PROGRESS,
@@ -258,7 +259,7 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     const base = ref(ke, old) ?? { name: '', namespace: '' };
     return { step, ...base, phase: phases.get(step) };
   });
-  const notificationRefs = (['approval', 'escalation', 'success'] as const).flatMap((type) => {
+  const notificationRefs = NOTIFICATION_TYPES.flatMap((type) => {
     const nr = observed.notifications[type];
     const old = recorded.notificationRefs?.find((r) => r.type === type);
     const r = ref(nr, old);

@@ -199,7 +199,7 @@ describe('the actor runtime (RemediationActor)', function () {
     await r.started();
     await r.childStatus('rr1-processing', { phase: 'Failed' });
     expect(r.calls.settled).to.deep.equal(['rr-uid']);
-    expect(r.cluster.names('NotificationRequest')).to.deep.equal(['rr1-escalation']);
+    expect(r.cluster.names('NotificationRequest')).to.deep.equal(['rr1-escalation-rr-uid']);
     await r.notify();
     await r.notify();
     expect(r.calls.settled).to.deep.equal(['rr-uid']);

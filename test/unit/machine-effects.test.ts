@@ -131,7 +131,7 @@ describe('the remediation machine: effects', function () {
       'status Executing',
       'create KubernetesExecution rr1-step-b',
       'create KubernetesExecution rr1-step-c',
-      'create NotificationRequest rr1-success',
+      'create NotificationRequest rr1-success-rr-uid',
       'status Completed',
     ]);
     expect(h.cluster.events.map((e) => e.reason)).to.deep.equal([
