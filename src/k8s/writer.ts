@@ -3,7 +3,7 @@
 // failures, and metrics per verb, kind and code. Callers get classified errors.
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
-import { classify, httpStatusOf } from './errors.js';
+import { classify, httpStatusOf, type OrchestratorError } from './errors.js';
 
 export interface WriterOptions {
   qps: number;
@@ -59,7 +59,11 @@ export class ApiWriter {
     kind: string,
     what: string,
     call: () => Promise<T>,
-    options: { lane?: Lane } = {},
+    options: {
+      lane?: Lane;
+      /** Which transient failures (category B) are worth the same call again; all by default. */
+      retry?: (error: OrchestratorError) => boolean;
+    } = {},
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.acquire(options.lane ?? 'normal');
@@ -85,7 +89,8 @@ export class ApiWriter {
         const classified = classify(err, what);
         // Only transient failures (category B) are worth the same call again; a conflict (E) needs
         // a fresh read first, which is the caller's to do.
-        if (classified.category !== 'B' || attempt >= this.options.maxRetries) throw classified;
+        const worthIt = classified.category === 'B' && (options.retry?.(classified) ?? true);
+        if (!worthIt || attempt >= this.options.maxRetries) throw classified;
         await sleep(this.options.clock, backoffDelay(this.options.backoff, attempt));
       } finally {
         this.release();

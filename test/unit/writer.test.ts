@@ -119,6 +119,25 @@ describe('the API writer', function () {
     expect(attempts).to.equal(4);
   });
 
+  it('retries only the transient failures the caller names, and reports the others at once', async function () {
+    const { w } = writer({ qps: 1000, burst: 1000 });
+    let attempts = 0;
+    const err = (await w
+      .run(
+        'create',
+        'X',
+        'create X ns/a',
+        () => {
+          attempts++;
+          return Promise.reject(apiError(403));
+        },
+        { retry: (e) => e.code === 'API_UNAVAILABLE' },
+      )
+      .catch((e: unknown) => e)) as OrchestratorError;
+    expect(err).to.include({ code: 'FORBIDDEN', retryable: true });
+    expect(attempts).to.equal(1);
+  });
+
   it('gives up after maxRetries with a classified, retryable error naming the call', async function () {
     const { w, clock } = writer({ qps: 1000, burst: 1000, maxRetries: 2 });
     const result = w.run('patch', 'X', 'write status of ns/a', () =>
