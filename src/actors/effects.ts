@@ -17,6 +17,7 @@ import {
   type ChildCreate,
 } from './children.js';
 import type { NotificationType } from './names.js';
+import type { FailedNotifications, NotificationFailure } from './notification-failures.js';
 import { approvalNotification, escalationNotification, successNotification } from './notifications.js';
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
@@ -91,6 +92,8 @@ export interface EffectResult {
   terminal?: Fault;
   /** Children whose creation can never succeed: not attempted again. */
   abandoned?: string[];
+  /** Notifications that could not be created: they never fail the request (notification-failures.ts). */
+  notificationFailures?: NotificationFailure[];
 }
 
 export interface EffectContext {
@@ -101,6 +104,10 @@ export interface EffectContext {
   outbox: KubeEvent[];
   confirmedAbsent: readonly string[];
   abandoned: readonly string[];
+  /** Notifications that could not be created, by type, until they are. */
+  failedNotifications: FailedNotifications;
+  /** A notification failed for a while: none is tried again until the backoff has passed. */
+  notificationsHeld: boolean;
   /** Our last status write: what, on which resourceVersion, and when (context time). */
   lastWritten?: { status: Status; resourceVersion?: string; at: number };
   releasing: boolean;
@@ -272,11 +279,13 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
     (c) => !ctx.confirmedAbsent.includes(c.name),
   );
   if (unverified.length) return { ...batch, verify: unverified };
-  batch.creates = missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
+  batch.creates = missingChildren(ctx).filter(
+    (c) => !ctx.abandoned.includes(c.name) && !(ctx.notificationsHeld && c.kind === 'NotificationRequest'),
+  );
   if (batch.creates.length) return batch;
   if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
   if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
-  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
+  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now, ctx.failedNotifications);
   const unchangedSinceOurWrite =
     ctx.lastWritten !== undefined &&
     ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion &&

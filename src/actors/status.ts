@@ -5,11 +5,18 @@ import {
   REQUEST_REASONS,
   type RemediationRequest,
   type RemediationRequestStatus,
+  type RequestCondition,
   type RequestReason,
 } from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { fitText } from '../util/fit.js';
 import { NOTIFICATION_TYPES } from './names.js';
+import {
+  NO_FAILED_NOTIFICATIONS,
+  NOTIFICATION_FAILED,
+  notificationCondition,
+  type FailedNotifications,
+} from './notification-failures.js';
 import type { Observed } from './observed.js';
 import {
   PHASE_PROGRESS,
@@ -165,12 +172,22 @@ function ref(
   return recorded;
 }
 
-function conditionsOf(ledger: Ledger, observed: Observed, now: number): Condition[] {
+function conditionsOf(
+  ledger: Ledger,
+  observed: Observed,
+  now: number,
+  failed: FailedNotifications,
+): Condition[] {
   const previous = new Map((observed.rr.status?.conditions ?? []).map((c) => [c.type, c]));
   const reached = new Set(ledger.phaseHistory.map((h) => h.phase));
   const ended = isTerminal(ledger.phase) ? lastActivePhase(ledger) : undefined;
   const out: Condition[] = [];
-  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
+  const set = (
+    type: RequestCondition,
+    status: 'True' | 'False' | 'Unknown',
+    reason: string,
+    message: string,
+  ): void => {
     const prev = previous.get(type);
     const lastTransitionTime = prev && prev.status === status ? prev.lastTransitionTime : iso(now);
     out.push({
@@ -239,6 +256,8 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
   ) {
     set('Escalated', 'True', 'EscalationSent', 'An escalation notification was created.');
   }
+  const notice = notificationCondition(failed, observed, previous.has(NOTIFICATION_FAILED));
+  if (notice) set(NOTIFICATION_FAILED, notice.status, notice.reason, notice.message);
   if (ledger.phase === 'Completed')
     set('Ready', 'True', ledger.reason ?? 'Succeeded', message || 'The remediation completed.');
   else if (isTerminal(ledger.phase)) set('Ready', 'False', reason, message);
@@ -247,7 +266,13 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
 }
 
 /** The complete status the orchestrator wants the request to show. */
-export function desiredStatus(ledger: Ledger, observed: Observed, settings: Settings, now: number): Status {
+export function desiredStatus(
+  ledger: Ledger,
+  observed: Observed,
+  settings: Settings,
+  now: number,
+  failed: FailedNotifications = NO_FAILED_NOTIFICATIONS,
+): Status {
   const recorded = observed.rr.status ?? {};
   const timeouts = effectiveTimeouts(observed.rr, settings.timeouts);
   const steps = planSteps(observed);
@@ -295,7 +320,7 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     stepsCompleted: tally.completed,
     stepsFailed: tally.failed,
     phaseHistory: ledger.phaseHistory,
-    conditions: conditionsOf(ledger, observed, now),
+    conditions: conditionsOf(ledger, observed, now, failed),
   };
   return prune(status);
 }

@@ -10,3 +10,4 @@ export * from './kinds.js';
 export * from './error-catalog.js';
 export * from './reasons.js';
 export * from './limits.js';
+export * from './conditions.js';

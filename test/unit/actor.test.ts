@@ -220,6 +220,20 @@ describe('the actor runtime (RemediationActor)', function () {
     expect(r.calls.settled).to.deep.equal(['rr-uid']);
   });
 
+  it('keeps a terminal request alive while its notification waits for the next attempt', async function () {
+    const r = runtime();
+    await r.started();
+    r.cluster.refuse('NotificationRequest', 'FORBIDDEN');
+    await r.childStatus('rr1-processing', { phase: 'Failed' });
+    expect(r.cluster.rr.status?.phase, 'the phase is written at once').to.equal('Failed');
+    expect(r.calls.settled).to.deep.equal([]);
+    r.cluster.refuse('NotificationRequest', undefined);
+    r.clock.increment(100);
+    await flush();
+    expect(r.cluster.names('NotificationRequest')).to.deep.equal(['rr1-escalation-rr-uid']);
+    expect(r.calls.settled).to.deep.equal(['rr-uid']);
+  });
+
   it('calls onReleased after the finalizer is removed, and stops', async function () {
     const r = runtime();
     await r.started();
