@@ -8,6 +8,7 @@ import { fitText } from '../util/fit.js';
 import type { KubeEvent } from './effects.js';
 import type { NotificationType } from './names.js';
 import type { Observed } from './observed.js';
+import type { Phase } from './phases.js';
 
 /** A notification the executor could not create, as it reports it. */
 export interface NotificationFailure {
@@ -62,9 +63,26 @@ export function retryAttempts(failed: FailedNotifications): number {
   return Math.max(0, ...Object.values(failed).map((f) => (f && !f.permanent ? f.attempts : 0)));
 }
 
-/** What is said of a failure; not its count of attempts, so a retry that fails alike writes nothing. */
-const sentence = (type: NotificationType, f: FailedNotification): string =>
-  `The ${type} notification could not be created (${f.permanent ? 'not tried again' : 'retrying with backoff'}): ${f.message}`;
+/**
+ * The notification the request's phase calls for, as effects.ts creates them: an approval while
+ * awaiting one, an escalation once failed or timed out, a success once completed with steps.
+ */
+export function wantedNotification(
+  phase: Phase | undefined,
+  reason: string | undefined,
+): NotificationType | undefined {
+  if (phase === 'AwaitingApproval') return 'approval';
+  if (phase === 'Failed' || phase === 'TimedOut') return 'escalation';
+  if (phase === 'Completed' && reason !== 'NoActionRequired') return 'success';
+  return undefined;
+}
+
+/**
+ * What is said of a failure; not its count of attempts, so a retry that fails alike writes nothing.
+ * A notification the phase no longer calls for (an approval once the request ended) is not tried again.
+ */
+const sentence = (type: NotificationType, f: FailedNotification, retried = !f.permanent): string =>
+  `The ${type} notification could not be created (${retried ? 'retrying with backoff' : 'not tried again'}): ${f.message}`;
 
 function failureEvent(type: NotificationType, f: FailedNotification): KubeEvent {
   return {
@@ -98,6 +116,7 @@ export function notificationCondition(
   failed: FailedNotifications,
   observed: Observed,
   shownBefore: boolean,
+  wanted: NotificationType | undefined,
 ): ConditionFields | undefined {
   const standing = (Object.entries(failed) as [NotificationType, FailedNotification][]).filter(
     ([type]) => observed.notifications[type] === undefined,
@@ -109,6 +128,9 @@ export function notificationCondition(
   return {
     status: 'True',
     reason: camel(standing[0]![1].code),
-    message: fitText(standing.map(([type, f]) => sentence(type, f)).join(' '), LIMITS.conditionMessage),
+    message: fitText(
+      standing.map(([type, f]) => sentence(type, f, !f.permanent && type === wanted)).join(' '),
+      LIMITS.conditionMessage,
+    ),
   };
 }

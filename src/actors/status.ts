@@ -15,6 +15,7 @@ import {
   NO_FAILED_NOTIFICATIONS,
   NOTIFICATION_FAILED,
   notificationCondition,
+  wantedNotification,
   type FailedNotifications,
 } from './notification-failures.js';
 import type { Observed } from './observed.js';
@@ -256,7 +257,8 @@ function conditionsOf(
   ) {
     set('Escalated', 'True', 'EscalationSent', 'An escalation notification was created.');
   }
-  const notice = notificationCondition(failed, observed, previous.has(NOTIFICATION_FAILED));
+  const wanted = wantedNotification(ledger.phase, ledger.reason);
+  const notice = notificationCondition(failed, observed, previous.has(NOTIFICATION_FAILED), wanted);
   if (notice) set(NOTIFICATION_FAILED, notice.status, notice.reason, notice.message);
   if (ledger.phase === 'Completed')
     set('Ready', 'True', ledger.reason ?? 'Succeeded', message || 'The remediation completed.');

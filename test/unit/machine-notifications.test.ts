@@ -88,6 +88,22 @@ describe('the remediation machine: notifications that cannot be created', functi
     expect(h.status()).to.include({ phase: 'AwaitingApproval', approvalNotificationSent: true });
   });
 
+  it('says an approval notification is not tried again once the request no longer waits for approval', async function () {
+    const h = harness();
+    h.cluster.refuse('NotificationRequest', 'FORBIDDEN');
+    await h.reach('Analyzing');
+    await h.childStatus(h.child('aianalysis'), approving);
+    await h.childStatus(h.child('aianalysis'), { phase: 'Failed', message: 'gave up' });
+    expect(h.status()).to.include({ phase: 'Failed', reason: 'AnalysisFailed' });
+    h.cluster.refuse('NotificationRequest', undefined);
+    await h.advance(10 * testBackoff.initialMs);
+    expect(h.notificationTypes()).to.deep.equal(['escalation']);
+    expect(condition(h, 'NotificationFailed')).to.include({ status: 'True', reason: 'Forbidden' });
+    expect(condition(h, 'NotificationFailed')?.message).to.match(
+      /^The approval notification could not be created \(not tried again\): /,
+    );
+  });
+
   it('fails at once with ChildRejected when the API server refuses a working child for good', async function () {
     const h = harness();
     h.cluster.refuse('AIAnalysis', 'OBJECT_TOO_LARGE', true);
