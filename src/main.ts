@@ -1,12 +1,18 @@
 // The process: configuration, logger, metrics and health server, leader election, the orchestrator.
 // Environment and flags are read here and nowhere else.
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, configHelp, helpRequested, loadConfig, type Config } from './config.js';
+import { KubeHttp } from './k8s/kube-http.js';
 import { LeaderElector, type LeaderElectorOptions } from './k8s/leader-election.js';
+import { leaseClient } from './k8s/lease-client.js';
 import { createLogger, createMetrics, startHealthServer } from './observability/index.js';
 import { buildOrchestrator } from './orchestrator.js';
-import { systemClock } from './util/clock.js';
+import { systemClock, type Clock } from './util/clock.js';
+
+/** The renew deadline is measured on this clock: a wall clock set back or forward must not move it. */
+const monotonicClock: Clock = { ...systemClock, now: () => performance.now() };
 
 function kubeConfigFor(config: Config): KubeConfig {
   const kc = new KubeConfig();
@@ -58,6 +64,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
   const kubeConfig = kubeConfigFor(config);
+  const { leaseNamespace, leaseName } = config.leaderElection;
+  const elector = config.leaderElection.enabled
+    ? new LeaderElector(leaderElectorOptions(config), {
+        leases: leaseClient(new KubeHttp(kubeConfig, { unfenced: true }), leaseNamespace, leaseName),
+        clock: monotonicClock,
+        log: logger,
+      })
+    : undefined;
   const orchestrator = buildOrchestrator({
     kubeConfig,
     config,
@@ -65,17 +79,14 @@ async function main(): Promise<void> {
     logger,
     metrics,
     onApiRequest: crashInjector(process.env.ORCHESTRATOR_TEST_CRASH_AFTER_WRITES),
+    fence: elector && (() => elector.isLeader),
   });
-  const elector = config.leaderElection.enabled
-    ? new LeaderElector(kubeConfig, leaderElectorOptions(config), systemClock, logger)
-    : undefined;
   const server = await startHealthServer({
     host: config.server.host,
     port: config.server.port,
     registry: metrics.registry,
     live: () => true,
-    ready: () =>
-      orchestrator.started || (elector && !elector.isLeader) ? true : 'the caches have not synced yet',
+    ready: () => (elector && !elector.isLeader ? true : orchestrator.readiness()),
   });
   logger.info(
     { port: server.port, namespaces: config.kube.namespaces, leaderElection: config.leaderElection.enabled },
@@ -100,16 +111,27 @@ async function main(): Promise<void> {
 
   if (elector) {
     metrics.isLeader.set(0);
-    await elector.acquire();
-    metrics.isLeader.set(1);
-    // Like controller-runtime: a leader that loses its Lease exits at once, so two never write.
-    elector.onLost(() => {
+    // Like controller-runtime: a leader that loses its Lease exits at once, so two never write. The
+    // writer's fence has already refused every write since the moment the renew deadline passed.
+    elector.onLost((why) => {
       metrics.isLeader.set(0);
-      logger.error('leadership lost; exiting so that only one replica writes');
+      orchestrator.supervisor.stop();
+      logger.error({ why }, 'leadership lost; exiting so that only one replica writes');
       process.exit(1);
     });
+    if (!(await elector.acquire())) return;
+    metrics.isLeader.set(1);
   }
-  await orchestrator.start();
+  try {
+    await orchestrator.start();
+  } catch (err) {
+    // Stalled, not silent: say why, and hand the Lease to a replica that may do better.
+    logger.error({ err }, 'could not start');
+    orchestrator.supervisor.stop();
+    orchestrator.caches.stop();
+    await elector?.release();
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

@@ -6,6 +6,8 @@ import { isTerminal } from './actors/phases.js';
 import type { Settings } from './actors/status.js';
 import type { Config } from './config.js';
 import { Caches } from './cluster/caches.js';
+import { missingCrds } from './cluster/installed-kinds.js';
+import { fenceWrites, KubeHttp } from './k8s/kube-http.js';
 import { ownerUid } from './cluster/owner.js';
 import { withConnectionReuse } from './k8s/connection-reuse.js';
 import { RemediationApi } from './cluster/remediation-api.js';
@@ -22,6 +24,8 @@ export interface OrchestratorDeps {
   metrics: Metrics;
   /** Told of every API call after its answer; main.ts uses it for fault injection in tests. */
   onApiRequest?: (verb: string, kind: string, code: string) => void;
+  /** The leadership gate (LeaderElector.isLeader): every write is refused unsent while it is false. */
+  fence?: () => boolean;
 }
 
 export interface Orchestrator {
@@ -29,6 +33,8 @@ export interface Orchestrator {
   stop(): Promise<void>;
   /** True once the caches have listed and the actors run. */
   readonly started: boolean;
+  /** For /readyz: true once started, else what it waits for (kinds and namespaces not listed yet). */
+  readiness(): true | string;
   readonly supervisor: Supervisor;
   readonly writer: ApiWriter;
   readonly caches: Caches;
@@ -41,14 +47,37 @@ export function settingsOf(config: Config): Settings {
     channels: config.notifications.channels,
     historyLimit: config.actors.phaseHistoryLimit,
     progressIntervalMs: config.status.progressIntervalMs,
+    routing: config.storm,
   };
+}
+
+/** Starts the caches; rejects, naming what has not listed, when that takes longer than `timeoutMs`. */
+async function syncWithin(caches: Caches, clock: Clock, timeoutMs: number): Promise<void> {
+  let timer: unknown;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(
+      () =>
+        reject(
+          new Error(
+            `the caches did not sync within ${timeoutMs} ms: ${caches.unsynced().join('; ')}; check RBAC for these kinds and namespaces`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([caches.start(), timedOut]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
 }
 
 export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, clock, logger, metrics } = deps;
   const kubeConfig = withConnectionReuse(deps.kubeConfig);
+  if (deps.fence) fenceWrites(kubeConfig, deps.fence);
   const writer = new ApiWriter(
-    { ...config.api, clock },
+    { ...config.api, clock, fence: deps.fence },
     {
       request: (verb, kind, code, seconds) => {
         metrics.apiRequests.inc({ verb, kind, code });
@@ -106,7 +135,9 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     restartBackoff: config.actors.restartBackoff,
     maxRestarts: config.actors.maxRestarts,
     recentlyFinishedSize: config.actors.recentlyFinishedCacheSize,
-    view: (ref) => caches.view(ref.namespace, ref.name, ref.uid),
+    view: (ref) =>
+      caches.view(ref.namespace, ref.name, ref.uid, { settings: config.storm, now: clock.now() }),
+    decided: (ref, decision) => caches.requestIndex.decided(ref.uid, decision),
     applyEffects: api.apply,
     deleteRequest: api.deleteRequest,
     log: logger,
@@ -116,6 +147,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.phaseTransitions.inc({ from: from ?? 'New', to });
         if (from && seconds !== undefined) metrics.phaseDuration.observe({ phase: from }, seconds);
         if (isTerminal(to)) metrics.outcomes.inc({ phase: to, reason: reason ?? 'Unknown' });
+        if (to === 'Skipped') metrics.skipped.inc({ reason: reason ?? 'Unknown' });
         if (to === 'TimedOut')
           metrics.timeouts.inc({
             phase: reason === 'GlobalTimeout' ? 'Global' : (timeoutPhase ?? 'Unknown'),
@@ -127,6 +159,13 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.actors.set({ state: 'passivated' }, passivated);
       },
       restarted: () => metrics.actorRestarts.inc(),
+    },
+  });
+  caches.onRouting({
+    wake: (uids) => supervisor.wake(uids),
+    blocked: (reason, delta) => {
+      metrics.blockedRequests.inc({ reason }, delta);
+      metrics.stormMode.set(caches.requestIndex.stormHeld > 0 ? 1 : 0);
     },
   });
   caches.onRequest((type, rr) => supervisor.onRequest(type, rr));
@@ -141,8 +180,20 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     get started() {
       return started;
     },
+    readiness() {
+      if (started) return true;
+      const unsynced = caches.unsynced();
+      return unsynced.length
+        ? `the caches have not synced yet: ${unsynced.join('; ')}`
+        : 'the caches have not synced yet';
+    },
     async start() {
-      await caches.start();
+      const missing = await missingCrds(new KubeHttp(kubeConfig));
+      if (missing.length)
+        throw new Error(
+          `the API server does not serve ${missing.join(', ')}: install the CRDs of config/crd (or the Helm chart) first`,
+        );
+      await syncWithin(caches, clock, config.informer.syncTimeoutMs);
       supervisor.start(caches.requests.list());
       started = true;
       logger.info(

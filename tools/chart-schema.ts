@@ -26,9 +26,11 @@ type Schema = Record<string, unknown>;
 function valueSchema(s: SettingDescription): Schema {
   switch (s.kind) {
     case 'duration':
-      // A Go duration with a non-zero digit: the parser refuses zero. A schema cannot compare
-      // durations written as text, so their range is only in the description.
-      return { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
+      // A Go duration with a non-zero digit: the parser refuses zero (unless zero turns it off). A
+      // schema cannot compare durations written as text, so their range is only in the description.
+      return s.min === 0
+        ? { type: 'string', anyOf: [{ pattern: '^0$' }, { pattern: DURATION.source }] }
+        : { type: 'string', allOf: [{ pattern: DURATION.source }, { pattern: '[1-9]' }] };
     case 'list':
       return s.minItems
         ? {
@@ -117,7 +119,15 @@ export function chartValuesSchema(): Schema {
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         service: obj({ enabled: bool, annotations: anyObject }),
         serviceMonitor: obj({ enabled: bool, interval: str, labels: anyObject }),
-        prometheusRule: obj({ enabled: bool, labels: anyObject }),
+        prometheusRule: obj({
+          enabled: bool,
+          labels: anyObject,
+          runbookBaseUrl: {
+            type: 'string',
+            pattern: '^https?://\\S+$',
+            description: 'Base of each alert runbook_url: <base>/<alert>.md (docs/runbooks/).',
+          },
+        }),
       }),
       dashboards: obj({
         enabled: bool,

@@ -231,6 +231,38 @@ function rows(): [string, (TimeseriesPanel | StatPanel)[]][] {
       ],
     ],
     [
+      'Storm protection',
+      [
+        series({
+          title: 'Storm mode',
+          description:
+            'Whether an alert storm holds new non-critical requests back (StormProtection; docs/storm-protection.md).',
+          unit: 'none',
+          queries: [{ expr: `max(remediation_storm_mode{${sel}})`, legend: 'storm' }],
+          size: THIRD,
+          stepped: true,
+        }),
+        series({
+          title: 'Blocked requests by reason',
+          description: 'RemediationRequests waiting in Blocked, by the rule that holds them (blockedReason).',
+          unit: 'none',
+          queries: [{ expr: `sum by (reason) (remediation_blocked_requests{${sel}})`, legend: '{{reason}}' }],
+          size: THIRD,
+          stacked: true,
+        }),
+        series({
+          title: 'Skipped per minute by reason',
+          description: 'Requests that ended Skipped (Deduplicated, RecentlyRemediated, BlockedTooLong).',
+          unit: 'opm',
+          queries: [
+            { expr: `sum by (reason) (${rate('remediation_skipped_total')}) * 60`, legend: '{{reason}}' },
+          ],
+          size: THIRD,
+          stacked: true,
+        }),
+      ],
+    ],
+    [
       'Kubernetes API',
       [
         series({

@@ -1,6 +1,6 @@
 // An SVG chart generated from result JSON (no dependencies): latency percentiles per run on a log
 // scale, and requests finished over time per run.
-import type { BenchmarkResult } from './benchmark.js';
+import type { BenchmarkResult } from './result.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];

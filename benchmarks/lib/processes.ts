@@ -1,6 +1,7 @@
 // The orchestrator and the simulator as separate processes, as they run in production: compiled to
 // dist/ and started with `node` (not npx, so that SIGTERM reaches them), their output kept in a log
-// file. From source (`node --import tsx`) costs each ~50-70 MB of RSS and compiles on the fly.
+// file. From source (`node --import tsx`) each takes more RSS (docs/operations.md, Sizing) and
+// compiles on the fly.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';

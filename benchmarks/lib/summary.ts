@@ -1,5 +1,5 @@
 // A Markdown summary of results: one table row per run, and the targets met or missed by how much.
-import type { BenchmarkResult } from './benchmark.js';
+import type { BenchmarkResult } from './result.js';
 import type { Distribution } from './stats.js';
 
 const d = (x: Distribution | null): string =>

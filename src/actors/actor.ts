@@ -6,7 +6,8 @@ import type { RemediationContext, RemediationInput } from './machine.js';
 import { addsNothing, type Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { runtimeMachine, type MachineEffects, type RuntimeMachine } from './runtime-machine.js';
-import { nextDeadline, type Settings } from './status.js';
+import type { Decision } from './routing.js';
+import { blockedTooLongAt, nextDeadline, type Settings } from './status.js';
 import type { Clock } from '../util/clock.js';
 
 export interface ActorLog {
@@ -41,6 +42,8 @@ export interface ActorHost extends MachineEffects {
   /** The log of one request, asked for when there is something to log (not kept by the actor). */
   logFor(ref: RequestRef): ActorLog;
   observer?: ActorObserver;
+  /** The actor decided a phase (or a block) that the caches will show after its write. */
+  decided?(ref: RequestRef, decision: Decision): void;
   /** The request is terminal and fully written: the actor may be passivated. */
   onSettled(uid: string, context: RemediationContext): void;
   /** The finalizer is released: the actor has stopped. */
@@ -65,6 +68,7 @@ export class RemediationActor {
   private stopped = false;
   private settledReported = false;
   private lastPhase: Phase | undefined;
+  private lastDecision: string | undefined;
 
   constructor(
     private readonly host: ActorHost,
@@ -170,6 +174,7 @@ export class RemediationActor {
       this.host.onReleased(this.ref.uid);
       return;
     }
+    this.reportDecision(context);
     this.arm(context);
     // A notification waiting for its next attempt keeps the actor (and its timer) alive.
     const idle = snapshot.matches({ sync: 'idle' }) && !context.notificationsHeld;
@@ -179,14 +184,42 @@ export class RemediationActor {
     }
   }
 
-  /** Keeps one timer armed at the request's next deadline (from its status timestamps) or deferred progress write. */
+  /** Tells the host what the routing index must know before the caches do (one call per change). */
+  private reportDecision(context: RemediationContext): void {
+    if (!this.host.decided) return;
+    const l = context.ledger;
+    const v = context.observed.routing?.verdict;
+    const ms = (t: string | undefined): number | undefined => (t ? Date.parse(t) : undefined);
+    const decision: Decision = {
+      phase: l.phase,
+      claimed: l.phase === 'Pending' ? v !== undefined && 'proceed' in v : l.phase !== undefined,
+      success: l.success,
+      completedAt: ms(l.completionTime),
+      blockedReason: l.phase === 'Blocked' ? l.blockedReason : undefined,
+      blockedAt: l.phase === 'Blocked' ? ms(l.phaseStartTime) : undefined,
+      blockedUntil: ms(l.blockedUntil),
+      duplicateOf: l.duplicateOf?.uid ? { name: l.duplicateOf.name, uid: l.duplicateOf.uid } : undefined,
+    };
+    const key = JSON.stringify(decision);
+    if (key === this.lastDecision) return;
+    this.lastDecision = key;
+    this.host.decided(this.ref, decision);
+  }
+
+  /**
+   * Keeps one timer armed at the request's next deadline (from its status timestamps), deferred
+   * progress write, or the time a rule that holds it is next worth asking (a cooldown's end).
+   */
   private arm(context: RemediationContext): void {
     const progress = progressDueAt(context);
-    const timeout = nextDeadline(context.ledger, context.observed.rr, context.settings)?.at;
-    const deadline =
-      progress !== undefined && progress > context.now && (timeout === undefined || progress < timeout)
-        ? progress
-        : timeout;
+    const v = context.observed.routing?.verdict;
+    const candidates = [
+      nextDeadline(context.ledger, context.observed.rr, context.settings)?.at,
+      blockedTooLongAt(context.ledger, context.settings),
+      v && 'block' in v ? (v.until ?? v.recheckAt) : undefined,
+      progress !== undefined && progress > context.now ? progress : undefined,
+    ].filter((t): t is number => t !== undefined);
+    const deadline = candidates.length ? Math.min(...candidates) : undefined;
     if (deadline === this.armedFor) return;
     this.disarm();
     if (deadline === undefined) return;
@@ -195,7 +228,12 @@ export class RemediationActor {
       () => {
         this.deadlineTimer = undefined;
         this.armedFor = undefined;
-        if (!this.stopped) this.actor.send({ type: 'tick', now: this.host.clock.now() });
+        if (this.stopped) return;
+        // Under storm protection a fresh view: a rule's verdict depends on the time as much as on
+        // the cluster. A timeout alone needs none.
+        const observed = this.context.observed.routing ? this.host.view(this.ref) : undefined;
+        const now = this.host.clock.now();
+        this.actor.send(observed ? { type: 'observed', observed, deleted: [], now } : { type: 'tick', now });
       },
       Math.max(0, deadline - this.host.clock.now()),
     );

@@ -18,7 +18,12 @@ import {
 } from './children.js';
 import type { NotificationType } from './names.js';
 import type { FailedNotifications, NotificationFailure } from './notification-failures.js';
-import { approvalNotification, escalationNotification, successNotification } from './notifications.js';
+import {
+  approvalNotification,
+  escalationNotification,
+  stormNotification,
+  successNotification,
+} from './notifications.js';
 import type { ChildObject, Observed } from './observed.js';
 import { isTerminal, type Phase } from './phases.js';
 import { readySteps } from './plan.js';
@@ -157,6 +162,19 @@ export function missingChildren(ctx: EffectContext): ChildCreate[] {
     case 'Failed':
     case 'TimedOut':
       return sent(ctx, 'escalation') ? [] : [notificationFor(rr, escalationNotification(ctx))];
+    case 'Blocked': {
+      // One escalation per ConsecutiveFailures block and one notification per storm, each sent by
+      // the one request the verdict names; every other Blocked request sends nothing.
+      const v = observed.routing?.verdict;
+      if (!v || !('block' in v) || v.block !== ledger.blockedReason) return [];
+      if (v.escalate && !sent(ctx, 'escalation')) return [notificationFor(rr, escalationNotification(ctx))];
+      if (v.announce && !sent(ctx, 'storm')) return [notificationFor(rr, stormNotification(ctx, v.announce))];
+      return [];
+    }
+    case 'Skipped':
+      return ledger.reason === 'BlockedTooLong' && !sent(ctx, 'escalation')
+        ? [notificationFor(rr, escalationNotification(ctx))]
+        : [];
     default:
       return [];
   }
@@ -279,13 +297,19 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
     (c) => !ctx.confirmedAbsent.includes(c.name),
   );
   if (unverified.length) return { ...batch, verify: unverified };
-  batch.creates = missingChildren(ctx).filter(
-    (c) => !ctx.abandoned.includes(c.name) && !(ctx.notificationsHeld && c.kind === 'NotificationRequest'),
-  );
+  // A request holds nothing while Blocked (or once ended): it gets the finalizer only to work, and
+  // no working child is created before it has it.
+  const needsFinalizer = !hasFinalizer(rr) && !isTerminal(ctx.ledger.phase) && ctx.ledger.phase !== 'Blocked';
+  const missing = needsFinalizer ? [] : missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
+  batch.creates = missing.filter((c) => !(ctx.notificationsHeld && c.kind === 'NotificationRequest'));
   if (batch.creates.length) return batch;
   if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
-  if (!hasFinalizer(rr) && !isTerminal(ctx.ledger.phase)) batch.addFinalizer = true;
-  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now, ctx.failedNotifications);
+  if (needsFinalizer) batch.addFinalizer = true;
+  const wanted = missing.flatMap((c) =>
+    c.kind === 'NotificationRequest' ? [(c.body.spec as { type: NotificationType }).type] : [],
+  );
+  const notices = { failed: ctx.failedNotifications, wanted };
+  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now, notices);
   const unchangedSinceOurWrite =
     ctx.lastWritten !== undefined &&
     ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion &&

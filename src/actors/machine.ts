@@ -8,12 +8,7 @@
 //    `notificationRetryDelay`, while every other write goes on (notification-failures.ts).
 // Only xstate and our own types are imported; the clock's "now" arrives with each event.
 import { and, assign, fromPromise, not, setup } from 'xstate';
-import {
-  REQUEST_REASONS,
-  TERMINAL_PHASES,
-  type RemediationRequest,
-  type RequestReason,
-} from '../api/index.js';
+import { REQUEST_REASONS, TERMINAL_PHASES, type EndReason, type RemediationRequest } from '../api/index.js';
 import {
   cancelAnnotated,
   hasFinalizer,
@@ -30,7 +25,9 @@ import { mergeObserved, withWritten, type Observed } from './observed.js';
 import { transitionEvent, transitionOf, type Outcome } from './outcomes.js';
 import type { Phase } from './phases.js';
 import { planProblem } from './plan.js';
+import type { Verdict } from './routing.js';
 import {
+  blockedTooLongAt,
   enterPhase,
   ledgerFrom,
   nextDeadline,
@@ -59,6 +56,7 @@ export interface RemediationInput {
 
 const ACTIVE = [
   'Pending',
+  'Blocked',
   'Initializing',
   'Processing',
   'Analyzing',
@@ -93,10 +91,31 @@ function to<const G, const B extends string[]>(phase: ActivePhase, guard: G, ...
 }
 
 /** Row: when `guard` holds, the request ends with `reason`, in that reason's phase of API.md. */
-function end<const G>(reason: RequestReason, guard: G) {
+function end<const G>(reason: EndReason, guard: G) {
   const phase = REQUEST_REASONS[reason].phase;
   return { target: `#remediation.phase.${phase}` as const, guard, actions: enter({ phase, reason }) };
 }
+
+/** Row: when `guard` holds, the request waits in Blocked, for the reason its verdict gives. */
+function block<const G>(guard: G) {
+  return { target: '#remediation.phase.active.Blocked' as const, guard, actions: 'enterBlocked' as const };
+}
+
+const verdictOf = (c: RemediationContext): Verdict | undefined => c.observed.routing?.verdict;
+const blockOf = (c: RemediationContext) => {
+  const v = verdictOf(c);
+  return v && 'block' in v ? v : undefined;
+};
+const isoOrUndefined = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+/** The reasons that hold a request before Executing; the others hold it before Initializing. */
+const EXECUTION_GATE: ReadonlySet<string> = new Set(['ResourceBusy', 'ExecutionLimit']);
+
+/** Guard: the routing verdict skips the request with `reason`. */
+const skips = (reason: 'Deduplicated' | 'RecentlyRemediated') => ({
+  type: 'routeSkips' as const,
+  params: { reason },
+});
 
 /** Guard: the last write met a fault with `reason`. */
 const faulted = (reason: Fault['reason']) => ({ type: 'faulted' as const, params: { reason } });
@@ -161,6 +180,30 @@ export const remediationMachine = setup({
     finalizerReleased: ({ context }) => !hasFinalizer(rrOf(context)),
     hasEffects: ({ context }) => batchOf(context) !== undefined,
     notificationsHeld: ({ context }) => context.notificationsHeld,
+    routeBlocks: ({ context }) => blockOf(context) !== undefined,
+    routeSkips: ({ context }, params: { reason: string }) => {
+      const v = verdictOf(context);
+      return v !== undefined && 'skip' in v && v.skip === params.reason;
+    },
+    routeProceeds: ({ context }) => {
+      const v = verdictOf(context);
+      return v === undefined || 'proceed' in v;
+    },
+    blockChanged: ({ context }) => {
+      const b = blockOf(context);
+      const l = context.ledger;
+      return (
+        b !== undefined &&
+        (b.block !== l.blockedReason ||
+          isoOrUndefined(b.until) !== l.blockedUntil ||
+          b.duplicateOf?.uid !== l.duplicateOf?.uid)
+      );
+    },
+    blockedBeforeExecuting: ({ context }) => EXECUTION_GATE.has(context.ledger.blockedReason ?? ''),
+    blockedTooLong: ({ context }) => {
+      const at = blockedTooLongAt(context.ledger, context.settings);
+      return at !== undefined && context.now >= at;
+    },
   },
   actions: {
     enter: assign(({ context }, outcome: Outcome) => {
@@ -169,6 +212,28 @@ export const remediationMachine = setup({
         ledger: enterPhase(context.ledger, t, context.now, context.settings),
         outbox: [...context.outbox, transitionEvent(context.ledger.phase, t)],
         fault: undefined,
+      };
+    }),
+    enterBlocked: assign(({ context }) => {
+      const t = transitionOf(context, { phase: 'Blocked', reason: blockOf(context)?.block });
+      return {
+        ledger: enterPhase(context.ledger, t, context.now, context.settings),
+        outbox: [...context.outbox, transitionEvent(context.ledger.phase, t)],
+        fault: undefined,
+      };
+    }),
+    /** Still Blocked, for another reason or until another time: no new history entry. */
+    reblock: assign(({ context }) => {
+      const t = transitionOf(context, { phase: 'Blocked', reason: blockOf(context)?.block });
+      return {
+        ledger: {
+          ...context.ledger,
+          reason: t.reason,
+          message: t.message,
+          blockedReason: t.reason as RemediationContext['ledger']['blockedReason'],
+          blockedUntil: isoOrUndefined(t.blockedUntil),
+          duplicateOf: t.duplicateOf,
+        },
       };
     }),
     copyApproval: assign(({ context }) => {
@@ -277,7 +342,21 @@ export const remediationMachine = setup({
           ],
           states: {
             Pending: {
-              always: to('Initializing', 'pendingRecorded'),
+              always: [
+                end('RecentlyRemediated', skips('RecentlyRemediated')),
+                block('routeBlocks'),
+                to('Initializing', and(['pendingRecorded', 'routeProceeds'])),
+              ],
+            },
+            Blocked: {
+              always: [
+                end('Deduplicated', skips('Deduplicated')),
+                end('RecentlyRemediated', skips('RecentlyRemediated')),
+                end('BlockedTooLong', 'blockedTooLong'),
+                { guard: 'blockChanged', actions: 'reblock' },
+                to('Executing', and(['blockedBeforeExecuting', 'routeProceeds'])),
+                to('Initializing', and([not('blockedBeforeExecuting'), 'routeProceeds'])),
+              ],
             },
             Initializing: {
               always: [
@@ -308,6 +387,7 @@ export const remediationMachine = setup({
                 end('PlanningFailed', 'workflowFailed'),
                 end('InvalidPlan', and(['workflowPlanned', 'planInvalid'])),
                 end('NoActionRequired', and(['workflowPlanned', 'planEmpty'])),
+                block(and(['workflowPlanned', 'routeBlocks'])),
                 to('Executing', 'workflowPlanned'),
               ],
             },
@@ -320,6 +400,7 @@ export const remediationMachine = setup({
         Failed: {},
         TimedOut: {},
         Cancelled: {},
+        Skipped: {},
         Releasing: {
           always: { guard: 'finalizerReleased', target: 'Released' },
         },

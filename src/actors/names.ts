@@ -5,7 +5,7 @@ const MAX_NAME = LIMITS.objectName.max;
 const MAX_LABEL = LIMITS.labelValue.max;
 
 /** The types of NotificationRequest of API.md; a new type is one more entry here. */
-export const NOTIFICATION_TYPES = ['approval', 'escalation', 'success'] as const;
+export const NOTIFICATION_TYPES = ['approval', 'escalation', 'success', 'storm'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /**

@@ -8,7 +8,6 @@ import { fitText } from '../util/fit.js';
 import type { KubeEvent } from './effects.js';
 import type { NotificationType } from './names.js';
 import type { Observed } from './observed.js';
-import type { Phase } from './phases.js';
 
 /** A notification the executor could not create, as it reports it. */
 export interface NotificationFailure {
@@ -64,20 +63,6 @@ export function retryAttempts(failed: FailedNotifications): number {
 }
 
 /**
- * The notification the request's phase calls for, as effects.ts creates them: an approval while
- * awaiting one, an escalation once failed or timed out, a success once completed with steps.
- */
-export function wantedNotification(
-  phase: Phase | undefined,
-  reason: string | undefined,
-): NotificationType | undefined {
-  if (phase === 'AwaitingApproval') return 'approval';
-  if (phase === 'Failed' || phase === 'TimedOut') return 'escalation';
-  if (phase === 'Completed' && reason !== 'NoActionRequired') return 'success';
-  return undefined;
-}
-
-/**
  * What is said of a failure; not its count of attempts, so a retry that fails alike writes nothing.
  * A notification the phase no longer calls for (an approval once the request ended) is not tried again.
  */
@@ -110,13 +95,13 @@ export interface ConditionFields {
 /**
  * The condition NotificationFailed: True while a notification of the request could not be created
  * (and does not exist), False once every one that failed exists; absent for a request whose
- * notifications never failed.
+ * notifications never failed. `wanted`: the notifications the request still means to create.
  */
 export function notificationCondition(
   failed: FailedNotifications,
   observed: Observed,
   shownBefore: boolean,
-  wanted: NotificationType | undefined,
+  wanted: readonly NotificationType[],
 ): ConditionFields | undefined {
   const standing = (Object.entries(failed) as [NotificationType, FailedNotification][]).filter(
     ([type]) => observed.notifications[type] === undefined,
@@ -129,7 +114,7 @@ export function notificationCondition(
     status: 'True',
     reason: camel(standing[0]![1].code),
     message: fitText(
-      standing.map(([type, f]) => sentence(type, f, !f.permanent && type === wanted)).join(' '),
+      standing.map(([type, f]) => sentence(type, f, !f.permanent && wanted.includes(type))).join(' '),
       LIMITS.conditionMessage,
     ),
   };

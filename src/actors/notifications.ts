@@ -6,6 +6,7 @@ import { fitText, joinFitted } from '../util/fit.js';
 import type { NotificationContent } from './children.js';
 import type { Observed } from './observed.js';
 import type { Phase } from './phases.js';
+import { STORM_WINDOW_MS, type StormSummary } from './routing.js';
 import { lastActivePhase, type Ledger, type Settings } from './status.js';
 
 /** What a notification is written from. */
@@ -133,5 +134,33 @@ export function successNotification(s: NotificationSource): NotificationContent 
     title: `Remediated: ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
     message: s.ledger.message ?? 'The remediation completed.',
     metadata: { ...baseMetadata(rr), reason: s.ledger.reason ?? 'Succeeded' },
+  });
+}
+
+/** The one notification of a storm: how many requests arrived in the last minute, and for what. */
+export function stormNotification(s: NotificationSource, storm: StormSummary): NotificationContent {
+  const rr = s.observed.rr;
+  const top = joinFitted(
+    storm.top.map((t) => `${t.fingerprint} (${t.count})`),
+    LIMITS.notificationMessage.max / 2,
+  );
+  return fitted({
+    type: 'storm',
+    priority: 'high',
+    channels: s.settings.channels,
+    title: `Alert storm: ${storm.count} remediation requests in the last minute`,
+    message:
+      `${storm.count} RemediationRequests arrived within ${STORM_WINDOW_MS / 1000}s. Requests of severity ` +
+      `other than critical wait in Blocked (StormProtection) until it clears; one per fingerprint ` +
+      `runs after that. Top fingerprints: ${top}.`,
+    metadata: {
+      ...baseMetadata(rr),
+      stormCount: String(storm.count),
+      topFingerprints: joinFitted(
+        storm.top.map((t) => `${t.fingerprint}=${t.count}`),
+        LIMITS.notificationMetadataValue,
+        ',',
+      ),
+    },
   });
 }

@@ -10,6 +10,7 @@ import type {
 } from '../api/index.js';
 import { isNewerResourceVersion } from '../util/resource-version.js';
 import type { NotificationType } from './names.js';
+import { sameVerdict, type Routing } from './routing.js';
 
 export interface Observed {
   rr: RemediationRequest;
@@ -19,6 +20,8 @@ export interface Observed {
   /** By step name. */
   executions: Record<string, KubernetesExecution>;
   notifications: Partial<Record<NotificationType, NotificationRequest>>;
+  /** The storm-protection verdict for the request's gate, as of this view (routing.ts). */
+  routing?: Routing;
 }
 
 export type ChildObject =
@@ -70,6 +73,7 @@ export function mergeObserved(
   deletedNames: ReadonlySet<string>,
 ): Observed {
   if (!known) return cached;
+  const routing = cached.routing;
   const del = (o: Versioned | undefined): boolean => o !== undefined && deletedNames.has(nameOf(o));
   return {
     rr: newest(cached.rr, known.rr, false)!,
@@ -83,6 +87,7 @@ export function mergeObserved(
       deletedNames,
       nameOf,
     ),
+    routing,
   };
 }
 
@@ -99,6 +104,8 @@ export function addsNothing(known: Observed, cached: Observed): boolean {
     k: Partial<Record<string, T>>,
   ): boolean => Object.keys(c).every((key) => stale(c[key], k[key]));
   return (
+    sameVerdict(cached.routing?.verdict, known.routing?.verdict) &&
+    cached.routing?.duplicates === known.routing?.duplicates &&
     stale(cached.rr, known.rr) &&
     stale(cached.processing, known.processing) &&
     stale(cached.analysis, known.analysis) &&

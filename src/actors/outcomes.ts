@@ -56,6 +56,40 @@ function childDeleted(c: OutcomeContext): string {
   return `${lead}${joinFitted(gone, LIMITS.requestMessage.max - lead.length - 1)}.`;
 }
 
+const verdictOf = (c: OutcomeContext) => c.observed.routing?.verdict;
+const fingerprint = (c: OutcomeContext): string => c.observed.rr.spec.targetingData.signalFingerprint;
+const waitedOn = (c: OutcomeContext): string => {
+  const v = verdictOf(c);
+  const d = v && 'block' in v ? v.duplicateOf : v && 'skip' in v ? v.duplicateOf : undefined;
+  return d?.name ?? c.ledger.duplicateOf?.name ?? 'an earlier request';
+};
+const routingSettings = (c: OutcomeContext) => c.settings.routing;
+
+function consecutiveFailures(c: OutcomeContext): string {
+  const v = verdictOf(c);
+  const until =
+    v && 'block' in v && v.until !== undefined ? new Date(v.until).toISOString() : 'the cooldown ends';
+  const n = routingSettings(c)?.consecutiveFailures ?? 0;
+  return `The last ${n} remediations of fingerprint ${fingerprint(c)} failed: held back until ${until}.`;
+}
+
+function stormProtection(c: OutcomeContext): string {
+  const threshold = routingSettings(c)?.stormThreshold ?? 0;
+  return `An alert storm is on (more than ${threshold} requests a minute): a request of severity other than critical waits until it clears.`;
+}
+
+function deduplicated(c: OutcomeContext): string {
+  const v = verdictOf(c);
+  const success = v && 'skip' in v ? v.success : undefined;
+  const outcome = success === true ? 'succeeded' : success === false ? 'did not succeed' : 'ended';
+  return `Folded into ${waitedOn(c)}, which ${outcome}.`;
+}
+
+function blockedTooLong(c: OutcomeContext): string {
+  const max = formatDuration(routingSettings(c)?.maxBlockedMs ?? 0);
+  return `Blocked (${c.ledger.blockedReason ?? 'unknown'}) longer than --max-blocked=${max}.`;
+}
+
 /** The sentence of each reason: one row per reason of API.md, so a new reason needs its sentence. */
 const REASON_MESSAGES: Record<RequestReason, Sentence> = {
   Succeeded: (c) => `All ${stepCount(c)} steps completed.`,
@@ -75,6 +109,17 @@ const REASON_MESSAGES: Record<RequestReason, Sentence> = {
   GlobalTimeout: (c) =>
     `The remediation exceeded its global timeout of ${limitOf(c, 'global')} while in phase ${c.ledger.phase}.`,
   Cancelled: () => 'Cancelled by the annotation remediation.kubernaut.ai/cancel.',
+  DuplicateInProgress: (c) =>
+    `Waiting on ${waitedOn(c)}, an earlier request of fingerprint ${fingerprint(c)} in progress.`,
+  ResourceBusy: () => 'Waiting for another remediation of the same target to leave Executing.',
+  ConsecutiveFailures: consecutiveFailures,
+  ExecutionLimit: (c) =>
+    `Waiting for a slot: ${routingSettings(c)?.maxExecuting ?? 0} requests are Executing, the limit.`,
+  StormProtection: stormProtection,
+  Deduplicated: deduplicated,
+  RecentlyRemediated: (c) =>
+    `${waitedOn(c)} remediated fingerprint ${fingerprint(c)} less than ${formatDuration(routingSettings(c)?.recentlyRemediatedMs ?? 0)} ago.`,
+  BlockedTooLong: blockedTooLong,
 };
 
 /** The active phases that say something on entry; the others enter without a message. */
@@ -91,17 +136,30 @@ export function transitionOf(c: OutcomeContext, outcome: Outcome): Transition {
   const message = said === undefined ? undefined : fitText(said, LIMITS.requestMessage);
   if (!reason) return { phase, message };
   const timedOut = REQUEST_REASONS[reason].phase === 'TimedOut';
-  return {
+  const t: Transition = {
     phase,
     reason,
     message,
     timeoutPhase: timedOut ? c.ledger.phase : undefined,
   };
+  const v = verdictOf(c);
+  if (phase === 'Blocked' && v && 'block' in v) {
+    t.blockedUntil = v.until;
+    t.duplicateOf = v.duplicateOf;
+  }
+  if (phase === 'Skipped' && v && 'skip' in v && v.skip === reason) {
+    t.duplicateOf = v.duplicateOf;
+    t.success = v.success;
+  }
+  return t;
 }
 
 /** The Kubernetes Event that announces a transition from phase `from`. */
 export function transitionEvent(from: Phase | undefined, t: Transition): KubeEvent {
-  const warning = t.phase === 'Failed' || t.phase === 'TimedOut';
+  const warning = t.phase === 'Failed' || t.phase === 'TimedOut' || t.reason === 'BlockedTooLong';
+  // A storm suppresses thousands of requests: each Skipped one is in its own phaseHistory, and an
+  // Event for each would double the writes a suppressed request costs (2 status writes).
+  const suppressed = t.phase === 'Skipped' && !warning;
   return {
     type: warning ? 'Warning' : 'Normal',
     reason: t.reason ?? `Phase${t.phase}`,
@@ -109,6 +167,6 @@ export function transitionEvent(from: Phase | undefined, t: Transition): KubeEve
       `${from ?? 'New'} -> ${t.phase}${t.message ? `: ${t.message}` : ''}`,
       LIMITS.eventMessage,
     ),
-    notable: warning || isTerminal(t.phase) || t.phase === 'AwaitingApproval',
+    notable: warning || (isTerminal(t.phase) && !suppressed) || t.phase === 'AwaitingApproval',
   };
 }

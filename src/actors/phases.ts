@@ -7,6 +7,7 @@ export type Timeouts = Record<TimeoutKey, number>;
 
 export const PHASES: readonly Phase[] = [
   'Pending',
+  'Blocked',
   'Initializing',
   'Processing',
   'Analyzing',
@@ -17,6 +18,7 @@ export const PHASES: readonly Phase[] = [
   'Failed',
   'TimedOut',
   'Cancelled',
+  'Skipped',
 ];
 export const TIMEOUT_KEYS: readonly TimeoutKey[] = [
   'global',
@@ -30,7 +32,7 @@ export const TIMEOUT_KEYS: readonly TimeoutKey[] = [
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_PHASES);
 export const isTerminal = (phase: Phase | undefined): boolean => phase !== undefined && TERMINAL.has(phase);
 
-/** The timeout that bounds each active phase; Pending and Initializing count as processing. */
+/** The timeout that bounds each active phase; Pending and Initializing count as processing; Blocked none. */
 export const PHASE_TIMEOUT: Partial<Record<Phase, TimeoutKey>> = {
   Pending: 'processing',
   Initializing: 'processing',
@@ -44,6 +46,7 @@ export const PHASE_TIMEOUT: Partial<Record<Phase, TimeoutKey>> = {
 /** Progress shown on entering each phase; Executing adds the share of completed steps. */
 export const PHASE_PROGRESS: Record<Phase, number> = {
   Pending: 0,
+  Blocked: 0,
   Initializing: 5,
   Processing: 10,
   Analyzing: 30,
@@ -54,4 +57,5 @@ export const PHASE_PROGRESS: Record<Phase, number> = {
   Failed: 0,
   TimedOut: 0,
   Cancelled: 0,
+  Skipped: 0,
 };

@@ -10,12 +10,11 @@ import {
 } from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { fitText } from '../util/fit.js';
-import { NOTIFICATION_TYPES } from './names.js';
+import { NOTIFICATION_TYPES, type NotificationType } from './names.js';
 import {
   NO_FAILED_NOTIFICATIONS,
   NOTIFICATION_FAILED,
   notificationCondition,
-  wantedNotification,
   type FailedNotifications,
 } from './notification-failures.js';
 import type { Observed } from './observed.js';
@@ -28,6 +27,7 @@ import {
   type Timeouts,
 } from './phases.js';
 import { tallySteps, type PlanStep, type StepPhase } from './plan.js';
+import type { RoutingSettings } from './routing.js';
 
 export type Status = RemediationRequestStatus;
 export type HistoryEntry = NonNullable<Status['phaseHistory']>[number];
@@ -41,6 +41,8 @@ export interface Settings {
   historyLimit: number;
   /** How long step progress alone may wait for a status write (phase changes never wait). */
   progressIntervalMs: number;
+  /** Storm protection's rules (routing.ts); without it no rule holds a request back. */
+  routing?: RoutingSettings;
 }
 
 /** The fields the orchestrator decides at transitions; everything else in status is derived. */
@@ -55,6 +57,9 @@ export type Ledger = Pick<
   | 'success'
   | 'timeoutPhase'
   | 'approval'
+  | 'blockedReason'
+  | 'blockedUntil'
+  | 'duplicateOf'
 > & {
   reason?: RequestReason;
   phaseHistory: HistoryEntry[];
@@ -80,6 +85,9 @@ export function ledgerFrom(status: Status | undefined): Ledger {
     success: s.success,
     timeoutPhase: s.timeoutPhase,
     approval: s.approval,
+    blockedReason: s.blockedReason,
+    blockedUntil: s.blockedUntil,
+    duplicateOf: s.duplicateOf,
     phaseHistory: s.phaseHistory ?? [],
   };
 }
@@ -106,6 +114,11 @@ export interface Transition {
   reason?: RequestReason;
   message?: string;
   timeoutPhase?: string;
+  /** Entering Blocked: the cooldown's end (ms) and the request waited on. */
+  blockedUntil?: number;
+  duplicateOf?: { name: string; uid: string };
+  /** Ending Skipped: the success it takes over (the original's), else false. */
+  success?: boolean;
 }
 
 /** Records entering `t.phase` at `now`: history (bounded), phase times, terminal fields. */
@@ -127,10 +140,20 @@ export function enterPhase(ledger: Ledger, t: Transition, now: number, settings:
     // The CRD keeps at most 50 entries, whatever the setting allows in memory.
     phaseHistory: history.slice(-Math.min(settings.historyLimit, LIMITS.requestPhaseHistory.max)),
   };
+  if (t.phase === 'Blocked') {
+    next.blockedReason = t.reason as Ledger['blockedReason'];
+    next.blockedUntil = t.blockedUntil === undefined ? undefined : iso(t.blockedUntil);
+    next.duplicateOf = t.duplicateOf;
+  } else if (!isTerminal(t.phase)) {
+    // Leaving Blocked to work: nothing holds it any more.
+    next.blockedReason = undefined;
+    next.blockedUntil = undefined;
+    next.duplicateOf = undefined;
+  } else if (t.duplicateOf) next.duplicateOf = t.duplicateOf;
   if (isTerminal(t.phase)) {
     next.completionTime = at;
     next.retentionExpiryTime = iso(now + settings.retentionMs);
-    next.success = t.phase === 'Completed';
+    next.success = t.phase === 'Completed' || (t.phase === 'Skipped' && t.success === true);
     next.phaseHistory = next.phaseHistory.map((h, i, all) =>
       i === all.length - 1 ? { ...h, exitedAt: at } : h,
     );
@@ -173,12 +196,7 @@ function ref(
   return recorded;
 }
 
-function conditionsOf(
-  ledger: Ledger,
-  observed: Observed,
-  now: number,
-  failed: FailedNotifications,
-): Condition[] {
+function conditionsOf(ledger: Ledger, observed: Observed, now: number, notices: Notices): Condition[] {
   const previous = new Map((observed.rr.status?.conditions ?? []).map((c) => [c.type, c]));
   const reached = new Set(ledger.phaseHistory.map((h) => h.phase));
   const ended = isTerminal(ledger.phase) ? lastActivePhase(ledger) : undefined;
@@ -257,8 +275,12 @@ function conditionsOf(
   ) {
     set('Escalated', 'True', 'EscalationSent', 'An escalation notification was created.');
   }
-  const wanted = wantedNotification(ledger.phase, ledger.reason);
-  const notice = notificationCondition(failed, observed, previous.has(NOTIFICATION_FAILED), wanted);
+  const notice = notificationCondition(
+    notices.failed,
+    observed,
+    previous.has(NOTIFICATION_FAILED),
+    notices.wanted,
+  );
   if (notice) set(NOTIFICATION_FAILED, notice.status, notice.reason, notice.message);
   if (ledger.phase === 'Completed')
     set('Ready', 'True', ledger.reason ?? 'Succeeded', message || 'The remediation completed.');
@@ -267,13 +289,20 @@ function conditionsOf(
   return out;
 }
 
+/** The notifications that failed, and those the request still means to create (effects.ts). */
+export interface Notices {
+  failed: FailedNotifications;
+  wanted: readonly NotificationType[];
+}
+const NO_NOTICES: Notices = { failed: NO_FAILED_NOTIFICATIONS, wanted: [] };
+
 /** The complete status the orchestrator wants the request to show. */
 export function desiredStatus(
   ledger: Ledger,
   observed: Observed,
   settings: Settings,
   now: number,
-  failed: FailedNotifications = NO_FAILED_NOTIFICATIONS,
+  notices: Notices = NO_NOTICES,
 ): Status {
   const recorded = observed.rr.status ?? {};
   const timeouts = effectiveTimeouts(observed.rr, settings.timeouts);
@@ -317,12 +346,16 @@ export function desiredStatus(
     approvalNotificationSent:
       recorded.approvalNotificationSent || observed.notifications.approval !== undefined || undefined,
     approval: ledger.approval,
+    blockedReason: ledger.blockedReason,
+    blockedUntil: ledger.blockedUntil,
+    duplicateOf: ledger.duplicateOf,
+    duplicates: observed.routing?.duplicates || recorded.duplicates || undefined,
     overallProgress: progress,
     stepsTotal: tally.total,
     stepsCompleted: tally.completed,
     stepsFailed: tally.failed,
     phaseHistory: ledger.phaseHistory,
-    conditions: conditionsOf(ledger, observed, now, failed),
+    conditions: conditionsOf(ledger, observed, now, notices),
   };
   return prune(status);
 }
@@ -364,7 +397,8 @@ export function nextDeadline(
   rr: RemediationRequest,
   settings: Settings,
 ): Deadline | undefined {
-  if (!ledger.phase || isTerminal(ledger.phase)) return undefined;
+  // Time Blocked counts against no timeout: while Blocked there is no deadline but BlockedTooLong's.
+  if (!ledger.phase || isTerminal(ledger.phase) || ledger.phase === 'Blocked') return undefined;
   const timeouts = effectiveTimeouts(rr, settings.timeouts);
   const candidates: Deadline[] = [];
   const key = PHASE_TIMEOUT[ledger.phase];
@@ -377,10 +411,25 @@ export function nextDeadline(
     });
   if (ledger.startTime)
     candidates.push({
-      at: Date.parse(ledger.startTime) + timeouts.global,
+      at: Date.parse(ledger.startTime) + timeouts.global + timeBlocked(ledger),
       kind: 'global',
       phase: ledger.phase,
       limitMs: timeouts.global,
     });
   return candidates.sort((a, b) => a.at - b.at)[0];
+}
+
+/** How long the request has spent Blocked, from its phase history (the global deadline moves by it). */
+export function timeBlocked(ledger: Ledger): number {
+  let total = 0;
+  for (const h of ledger.phaseHistory)
+    if (h.phase === 'Blocked' && h.exitedAt) total += Date.parse(h.exitedAt) - Date.parse(h.enteredAt);
+  return total;
+}
+
+/** When a Blocked request has been Blocked too long (BlockedTooLong), if that rule is on. */
+export function blockedTooLongAt(ledger: Ledger, settings: Settings): number | undefined {
+  const max = settings.routing?.maxBlockedMs ?? 0;
+  if (ledger.phase !== 'Blocked' || max <= 0 || !ledger.phaseStartTime) return undefined;
+  return Date.parse(ledger.phaseStartTime) + max;
 }

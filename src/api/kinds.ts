@@ -66,4 +66,4 @@ export const LABEL_COMPONENT = 'kubernaut.ai/component';
 export const FINALIZER = 'remediation.kubernaut.ai/finalizer';
 export const CANCEL_ANNOTATION = 'remediation.kubernaut.ai/cancel';
 
-export const TERMINAL_PHASES = ['Completed', 'Failed', 'TimedOut', 'Cancelled'] as const;
+export const TERMINAL_PHASES = ['Completed', 'Failed', 'TimedOut', 'Cancelled', 'Skipped'] as const;

@@ -6,8 +6,10 @@ import type { Category, ErrorCode } from './error-catalog.js';
 import type { TERMINAL_PHASES } from './kinds.js';
 
 interface ReasonRow {
-  phase: (typeof TERMINAL_PHASES)[number];
-  success: boolean;
+  /** The terminal phase the reason ends a request in, or Blocked for a storm-protection rule that holds it. */
+  phase: (typeof TERMINAL_PHASES)[number] | 'Blocked';
+  /** `original`: a duplicate ends with the success of the request it was folded into. */
+  success: boolean | 'original';
   category: Category | null;
   /** The error code whose failure ends the request with this reason, where one does. */
   code?: ErrorCode;
@@ -88,6 +90,61 @@ export const REQUEST_REASONS = {
     means: 'the whole remediation outlived its timeout',
   },
   Cancelled: { phase: 'Cancelled', success: false, category: null, means: 'the cancel annotation was set' },
+  DuplicateInProgress: {
+    phase: 'Blocked',
+    success: false,
+    category: null,
+    means: 'an earlier request of the same namespace and fingerprint is in progress; this one waits on it',
+  },
+  ResourceBusy: {
+    phase: 'Blocked',
+    success: false,
+    category: null,
+    means: 'another request for the same target is Executing; this one waits before Executing',
+  },
+  ConsecutiveFailures: {
+    phase: 'Blocked',
+    success: false,
+    category: null,
+    means: 'the last remediations of this fingerprint all failed; it waits until blockedUntil',
+  },
+  ExecutionLimit: {
+    phase: 'Blocked',
+    success: false,
+    category: null,
+    means: 'the cluster-wide limit of requests in Executing is reached; it waits before Executing',
+  },
+  StormProtection: {
+    phase: 'Blocked',
+    success: false,
+    category: null,
+    means: 'an alert storm is on; a request of severity other than critical waits until it clears',
+  },
+  Deduplicated: {
+    phase: 'Skipped',
+    success: 'original',
+    category: null,
+    means: 'the request it waited on ended; this one ends with that outcome',
+  },
+  RecentlyRemediated: {
+    phase: 'Skipped',
+    success: true,
+    category: null,
+    means: 'a request with this fingerprint completed moments ago',
+  },
+  BlockedTooLong: {
+    phase: 'Skipped',
+    success: false,
+    category: null,
+    means: 'the request stayed Blocked longer than --max-blocked',
+  },
 } as const satisfies Record<string, ReasonRow>;
 
 export type RequestReason = keyof typeof REQUEST_REASONS;
+
+/** The reasons that hold a request in Blocked (status.blockedReason). */
+export type BlockedReason = {
+  [R in RequestReason]: (typeof REQUEST_REASONS)[R]['phase'] extends 'Blocked' ? R : never;
+}[RequestReason];
+/** The reasons that end a request: each names the terminal phase it ends in. */
+export type EndReason = Exclude<RequestReason, BlockedReason>;

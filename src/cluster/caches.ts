@@ -13,6 +13,7 @@ import {
   type WorkflowExecution,
 } from '../api/index.js';
 import type { ChildObject, Observed } from '../actors/observed.js';
+import { entryOf, route, type RoutingSettings } from '../actors/routing.js';
 import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
@@ -25,6 +26,7 @@ import {
   projectRequest,
   projectWorkflow,
 } from './projection.js';
+import { RequestIndex, type RequestIndexListener } from './request-index.js';
 
 export const OWNER_INDEX = 'owner';
 
@@ -45,10 +47,18 @@ export type ChildHandler = (type: InformerEventType, kind: ChildKindName, child:
 /** One informer per kind and watched namespace (or one per kind for all namespaces), storing projections. */
 class KindCache<T extends KubeObject> {
   readonly informers: Informer<T>[];
-  constructor(kind: keyof typeof KINDS, options: CachesOptions, indexed: boolean, project: (object: T) => T) {
+  /** The last list or watch failure of each informer, until it has synced. */
+  private readonly lastErrors: (string | undefined)[] = [];
+  constructor(
+    readonly kind: keyof typeof KINDS,
+    options: CachesOptions,
+    indexed: boolean,
+    project: (object: T) => T,
+  ) {
     const namespaces = options.namespaces.length ? options.namespaces : [undefined];
+    this.namespaces = namespaces;
     this.informers = namespaces.map(
-      (namespace) =>
+      (namespace, at) =>
         new Informer<T>({
           kubeConfig: options.kubeConfig,
           resource: { group: KINDS[kind].group, version: API_VERSION, plural: KINDS[kind].plural, namespace },
@@ -64,10 +74,27 @@ class KindCache<T extends KubeObject> {
               }
             : undefined,
           transform: project,
-          onError: (error, ctx) => options.onError?.(kind, error, ctx.phase),
+          onError: (error, ctx) => {
+            this.lastErrors[at] = error instanceof Error ? error.message : String(error);
+            options.onError?.(kind, error, ctx.phase);
+          },
         }),
     );
     for (const informer of this.informers) informer.on((type) => options.onEvent?.(kind, type));
+  }
+
+  private readonly namespaces: (string | undefined)[];
+
+  /** What has not listed yet: the kind, the namespace (or all), and the last error if any. */
+  unsynced(): string[] {
+    return this.informers.flatMap((informer, at) =>
+      informer.hasSynced
+        ? []
+        : [
+            `${this.kind} in ${this.namespaces[at] ? `namespace ${this.namespaces[at]}` : 'all namespaces'}` +
+              (this.lastErrors[at] ? ` (${this.lastErrors[at]})` : ''),
+          ],
+    );
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
@@ -95,9 +122,21 @@ export class Caches {
   readonly executions: KindCache<KubernetesExecution>;
   readonly notifications: KindCache<NotificationRequest>;
   private readonly children: [ChildKindName, KindCache<ChildObject>][];
+  /** Every request by fingerprint, target and phase: the history storm protection decides from. */
+  readonly requestIndex: RequestIndex;
+  private readonly indexListener: Required<RequestIndexListener> = {
+    wake: () => undefined,
+    blocked: () => undefined,
+  };
 
   constructor(options: CachesOptions) {
     this.requests = new KindCache('RemediationRequest', options, false, projectRequest);
+    this.requestIndex = new RequestIndex({
+      wake: (uids) => this.indexListener.wake(uids),
+      blocked: (reason, delta) => this.indexListener.blocked(reason, delta),
+    });
+    // Registered first, so the index has every event before any handler acts on it.
+    for (const i of this.requests.informers) i.on((type, rr) => this.requestIndex.onRequest(type, rr));
     this.processings = new KindCache('RemediationProcessing', options, true, projectProcessing);
     this.analyses = new KindCache('AIAnalysis', options, true, projectAnalysis);
     this.workflows = new KindCache('WorkflowExecution', options, true, projectWorkflow);
@@ -116,6 +155,12 @@ export class Caches {
     for (const i of this.requests.informers) i.on((type, rr) => handler(type, rr));
   }
 
+  /** Who is told when the index lets a blocked request go, and of the blocked counts. */
+  onRouting(listener: RequestIndexListener): void {
+    this.indexListener.wake = (uids) => listener.wake(uids);
+    this.indexListener.blocked = (reason, delta) => listener.blocked?.(reason, delta);
+  }
+
   onChild(handler: ChildHandler): void {
     for (const [kind, cache] of this.children)
       for (const i of cache.informers) i.on((type, o) => handler(type, kind, o));
@@ -130,15 +175,29 @@ export class Caches {
     await Promise.all(this.requests.informers.map((i) => i.start()));
   }
 
+  /** The kinds and namespaces not listed yet, with their last error: empty once all have synced. */
+  unsynced(): string[] {
+    return [this.requests, ...this.children.map(([, c]) => c)].flatMap((c) => c.unsynced());
+  }
+
   stop(): void {
     for (const i of [...this.requests.informers, ...this.children.flatMap(([, c]) => c.informers)]) i.stop();
   }
 
-  /** The request with this UID and its children, from the caches. */
-  view(namespace: string, name: string, uid: string): Observed | undefined {
+  /**
+   * The request with this UID and its children, from the caches; with `routing`, the verdict of the
+   * storm-protection rules at `now` and how many requests were folded into it.
+   */
+  view(
+    namespace: string,
+    name: string,
+    uid: string,
+    routing?: { settings: RoutingSettings; now: number },
+  ): Observed | undefined {
     const rr = this.requests.get(namespace, name);
     if (!rr || rr.metadata?.uid !== uid) return undefined;
     const first = <T extends KubeObject>(items: T[]): T | undefined => items[0];
+    const self = routing && (this.requestIndex.byUid(uid) ?? entryOf(rr));
     return {
       rr,
       processing: first(this.processings.byOwner(uid)),
@@ -146,6 +205,13 @@ export class Caches {
       workflow: first(this.workflows.byOwner(uid)),
       executions: Object.fromEntries(this.executions.byOwner(uid).map((ke) => [ke.spec.step.name, ke])),
       notifications: Object.fromEntries(this.notifications.byOwner(uid).map((nr) => [nr.spec.type, nr])),
+      routing:
+        routing && self
+          ? {
+              verdict: route(self, this.requestIndex, routing.settings, routing.now),
+              duplicates: this.requestIndex.duplicatesOf(uid) || undefined,
+            }
+          : undefined,
     };
   }
 }

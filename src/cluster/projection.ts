@@ -95,9 +95,15 @@ const METADATA_KEPT = [
   'ownerReferences',
 ] as const;
 
-export function projectMetadata(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
+/** A request's arrival orders it for storm protection (src/actors/routing.ts); children need none. */
+const REQUEST_METADATA_KEPT = [...METADATA_KEPT, 'creationTimestamp'] as const;
+
+export function projectMetadata(
+  metadata: V1ObjectMeta | undefined,
+  kept: readonly (keyof V1ObjectMeta)[] = METADATA_KEPT,
+): V1ObjectMeta | undefined {
   if (!metadata) return undefined;
-  const out: V1ObjectMeta = pick(metadata, METADATA_KEPT);
+  const out: V1ObjectMeta = pick(metadata, kept);
   const cancel = metadata.annotations?.[CANCEL_ANNOTATION];
   if (cancel !== undefined) out.annotations = { [CANCEL_ANNOTATION]: cancel };
   return out;
@@ -111,9 +117,14 @@ interface Envelope {
   status?: object;
 }
 
-function envelope(o: Envelope, spec: object | undefined, status: object | undefined = o.status): Envelope {
+function envelope(
+  o: Envelope,
+  spec: object | undefined,
+  status: object | undefined = o.status,
+  kept: readonly (keyof V1ObjectMeta)[] = METADATA_KEPT,
+): Envelope {
   const out: Envelope = pick(o, ['apiVersion', 'kind']);
-  const metadata = projectMetadata(o.metadata);
+  const metadata = projectMetadata(o.metadata, kept);
   if (metadata) out.metadata = metadata;
   if (spec !== undefined) out.spec = spec;
   if (status !== undefined) out.status = status;
@@ -174,7 +185,7 @@ function childStatus<S extends { phase?: string }>(
  * (the ledger is restored from it and the desired status is compared with all of it).
  */
 export function projectRequest(rr: RemediationRequest): RemediationRequest {
-  return envelope(rr, rr.spec) as RemediationRequest;
+  return envelope(rr, rr.spec, rr.status, REQUEST_METADATA_KEPT) as RemediationRequest;
 }
 
 /**

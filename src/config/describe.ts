@@ -38,7 +38,7 @@ export function defaultText(row: Row): string {
 export function rangeText(row: SettableRow): string {
   switch (row.kind) {
     case 'duration':
-      return `1ms to ${dur(row.max)}`;
+      return `${row.offAtZero ? '0 (off)' : '1ms'} to ${dur(row.max)}`;
     case 'integer':
       return `${row.min} to ${row.max}`;
     case 'number':
@@ -147,7 +147,7 @@ export function configSettings(): SettingDescription[] {
       kind: row.kind,
       accepts: acceptsText(row),
       ...(row.kind === 'enum' ? { choices: row.choices } : {}),
-      ...(row.kind === 'duration' ? { min: 1, max: row.max } : {}),
+      ...(row.kind === 'duration' ? { min: row.offAtZero ? 0 : 1, max: row.max } : {}),
       ...(row.kind === 'integer' ? { min: row.min, max: row.max } : {}),
       ...(row.kind === 'number' ? { max: row.max } : {}),
       ...(format ? { pattern: format.pattern.source, maxLength: format.maxLength } : {}),

@@ -106,13 +106,15 @@ function fail(r: Raw, rule: string): never {
 }
 
 function parseDurationMs(r: Raw, row: DurationRow): number {
+  // Go's time.ParseDuration takes a bare 0 too: here only where 0 turns something off.
+  if (row.offAtZero && r.text.trim() === '0') return 0;
   let ms: number;
   try {
     ms = parseDuration(r.text.trim());
   } catch {
     fail(r, 'is not a Go duration (90s, 15m, 1h30m)');
   }
-  if (ms <= 0) fail(r, 'is not longer than zero');
+  if (ms < 0 || (ms === 0 && !row.offAtZero)) fail(r, 'is not longer than zero');
   if (ms > row.max) fail(r, `is longer than ${dur(row.max)} (allowed: ${rangeText(row)})`);
   return ms;
 }

@@ -55,8 +55,10 @@ export type DurationRow = Settable & {
   kind: 'duration';
   /** Milliseconds. */
   default: number;
-  /** Milliseconds; never above Node's timer limit (see settings.ts). The least is 1 ms. */
+  /** Milliseconds; never above Node's timer limit (see settings.ts). The least is 1 ms, or 0 when offAtZero. */
   max: number;
+  /** 0 is allowed, and turns off what the setting bounds (a storm-protection rule). */
+  offAtZero?: boolean;
   /** Flag of a duration this one must be strictly shorter than. */
   shorterThan?: string;
   /** Flag of a duration this one must not be longer than. */

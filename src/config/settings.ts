@@ -48,6 +48,12 @@ export const GROUPS: Record<keyof Config, { title: string; note?: string }> = {
   actors: { title: 'Actors', note: `Delays and the shutdown bound at most ${formatDuration(INTERVAL_MAX)}.` },
   server: { title: 'Server' },
   log: { title: 'Logging' },
+  storm: {
+    title: 'Storm protection',
+    note:
+      'The rules of API.md, "Storm protection": each holds a request in Blocked (or skips it) while it ' +
+      'holds; 0 (or false) turns a rule off.',
+  },
   leaderElection: {
     title: 'Leader election',
     note: `Only the Lease holder runs actors (DESIGN.md). Timings at most ${formatDuration(INTERVAL_MAX)}.`,
@@ -293,6 +299,15 @@ export const SETTINGS = [
     why: 'Objects per LIST page, bounding memory and API server work per call.',
   },
   {
+    path: 'informer.syncTimeoutMs',
+    flag: 'cache-sync-timeout',
+    kind: 'duration',
+    default: 2 * MINUTE,
+    max: INTERVAL_MAX,
+    example: '2m',
+    why: 'The leader gives up its Lease (and exits) when its caches have not all listed in this time: a 403 or a missing CRD then shows in /readyz and another replica can try.',
+  },
+  {
     path: 'actors.restartBackoff.initialMs',
     flag: 'actor-restart-backoff-initial',
     kind: 'duration',
@@ -445,6 +460,90 @@ export const SETTINGS = [
     shorterThan: 'leader-election-renew-deadline',
     example: '2s',
     why: 'Interval between attempts to acquire or renew the Lease.',
+  },
+  {
+    path: 'storm.deduplicate',
+    flag: 'deduplicate',
+    kind: 'boolean',
+    default: true,
+    example: 'false',
+    why:
+      'DuplicateInProgress: a request waits on an earlier one of its namespace and fingerprint, and ends ' +
+      'Skipped with its outcome, so one alert repeated is remediated once.',
+  },
+  {
+    path: 'storm.serializeTargets',
+    flag: 'serialize-targets',
+    kind: 'boolean',
+    default: true,
+    example: 'false',
+    why: 'ResourceBusy: one request per target (resource, else namespace and alert name) in Executing at a time.',
+  },
+  {
+    path: 'storm.consecutiveFailures',
+    flag: 'consecutive-failures',
+    kind: 'integer',
+    default: 3,
+    min: 0,
+    max: 100,
+    example: '3',
+    why:
+      'ConsecutiveFailures: after this many failed remediations of a fingerprint in a row, its next ' +
+      'request waits out --failure-cooldown with one escalation (0 = off).',
+  },
+  {
+    path: 'storm.failureCooldownMs',
+    flag: 'failure-cooldown',
+    kind: 'duration',
+    default: HOUR,
+    max: TIMEOUT_MAX,
+    offAtZero: true,
+    example: '1h',
+    why: 'ConsecutiveFailures: how long after the last failure the fingerprint is held back (0 = off).',
+  },
+  {
+    path: 'storm.recentlyRemediatedMs',
+    flag: 'recently-remediated',
+    kind: 'duration',
+    default: 5 * MINUTE,
+    max: TIMEOUT_MAX,
+    offAtZero: true,
+    example: '5m',
+    why: 'RecentlyRemediated: a request whose fingerprint completed less than this ago ends Skipped (0 = off).',
+  },
+  {
+    path: 'storm.maxExecuting',
+    flag: 'max-executing',
+    kind: 'integer',
+    default: 100,
+    min: 0,
+    max: 100_000,
+    example: '100',
+    why:
+      'ExecutionLimit: requests in Executing cluster-wide; more wait before Executing, then go by ' +
+      'severity, then age (0 = no limit).',
+  },
+  {
+    path: 'storm.stormThreshold',
+    flag: 'storm-threshold',
+    kind: 'integer',
+    default: 200,
+    min: 0,
+    max: 1_000_000,
+    example: '200',
+    why:
+      'StormProtection: more new requests than this in the last minute is a storm; requests of severity ' +
+      'other than critical wait until fewer than half arrive, with one storm notification (0 = off).',
+  },
+  {
+    path: 'storm.maxBlockedMs',
+    flag: 'max-blocked',
+    kind: 'duration',
+    default: 24 * HOUR,
+    max: TIMEOUT_MAX,
+    offAtZero: true,
+    example: '24h',
+    why: 'BlockedTooLong: a request Blocked this long ends Skipped with one escalation (0 = never).',
   },
 ] as const satisfies readonly Row[];
 

@@ -23,6 +23,11 @@ export interface RequestOptions {
   body?: unknown;
   /** Default application/json; ContentType.mergePatch for a merge patch. */
   contentType?: string;
+  /**
+   * The call rejects with the signal's reason as soon as it aborts. The request itself is not torn
+   * down before its response headers (see `watch`); its late answer is read and dropped.
+   */
+  signal?: AbortSignal;
 }
 
 export interface WatchOptions {
@@ -37,6 +42,18 @@ export interface WatchHandle {
 export interface KubeHttpOptions {
   /** How long resolved auth headers and dispatcher are reused before asking the KubeConfig again. */
   authCacheMs?: number;
+  /** Not subject to fenceWrites (leader election's own calls on its Lease). */
+  unfenced?: boolean;
+}
+
+const fences = new WeakMap<KubeConfig, () => boolean>();
+
+/**
+ * Every KubeHttp of this KubeConfig asks `gate` right before it sends a write (not a GET), at the last
+ * moment: after auth is resolved, which may itself wait. A closed gate fails the call unsent.
+ */
+export function fenceWrites(kubeConfig: KubeConfig, gate: () => boolean): void {
+  fences.set(kubeConfig, gate);
 }
 
 /** A non-2xx answer. `body` is the server's Status object, or its text when that is not JSON. */
@@ -68,6 +85,7 @@ const DEFAULT_WATCH_INACTIVITY_MS = 30_000;
 
 export class KubeHttp {
   private readonly authCacheMs: number;
+  private readonly unfenced: boolean;
   private connection: Connection | undefined;
   private resolving: Promise<Connection> | undefined;
 
@@ -78,11 +96,32 @@ export class KubeHttp {
     // Without it every refresh of the auth below would build a new Agent, so a new TLS connection.
     withConnectionReuse(kubeConfig);
     this.authCacheMs = options.authCacheMs ?? DEFAULT_AUTH_CACHE_MS;
+    this.unfenced = options.unfenced ?? false;
   }
 
   /** JSON in, JSON out. Throws a KubeApiError on a non-2xx answer; a connection failure as it comes. */
   async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const { signal } = options;
+    if (!signal) return this.send<T>(method, path, options);
+    signal.throwIfAborted();
+    const call = this.send<T>(method, path, options);
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    call.catch(() => {});
+    try {
+      return await Promise.race([call, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async send<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     const connection = await this.connect();
+    if (method !== 'GET' && !this.unfenced && fences.get(this.kubeConfig)?.() === false)
+      throw new Error(`${method} ${path}: refused, not sent: this replica no longer holds the leader Lease`);
     const { body } = options;
     const response = await undiciRequest(connection.server + path + queryString(options.query), {
       method,

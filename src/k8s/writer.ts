@@ -3,7 +3,7 @@
 // failures, and metrics per verb, kind and code. Callers get classified errors.
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep, type Clock } from '../util/clock.js';
-import { classify, httpStatusOf, type OrchestratorError } from './errors.js';
+import { classify, httpStatusOf, OrchestratorError } from './errors.js';
 
 export interface WriterOptions {
   qps: number;
@@ -12,6 +12,11 @@ export interface WriterOptions {
   maxRetries: number;
   backoff: BackoffPolicy;
   clock: Clock;
+  /**
+   * The leadership gate, asked right before each call is sent (after its wait in the queue): when it
+   * answers false the call is refused unsent, so a replica that lost its Lease writes nothing more.
+   */
+  fence?: () => boolean;
 }
 
 /** urgent: the first write for a request just seen (pickup); background: writes nobody waits for. */
@@ -67,6 +72,13 @@ export class ApiWriter {
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       await this.acquire(options.lane ?? 'normal');
+      if (this.options.fence && !this.options.fence()) {
+        this.release();
+        throw new OrchestratorError(
+          'API_UNAVAILABLE',
+          `${what}: refused, not sent: this replica no longer holds the leader Lease`,
+        );
+      }
       const started = this.options.clock.now();
       if (this.recordIssued) this.issuedLog.push({ at: started, verb, kind, what });
       try {

@@ -41,6 +41,12 @@ export interface Metrics {
   childCreateFailures: Counter<'kind' | 'code'>;
   /** remediation_timeouts_total{phase}: phase is the timed-out phase, or "Global". */
   timeouts: Counter<'phase'>;
+  /** remediation_blocked_requests{reason}: requests Blocked now, by blockedReason. */
+  blockedRequests: Gauge<'reason'>;
+  /** remediation_skipped_total{reason}: requests that ended Skipped, by reason. */
+  skipped: Counter<'reason'>;
+  /** remediation_storm_mode: 1 while a storm holds requests back (StormProtection), else 0. */
+  stormMode: Gauge;
   /** remediation_leader: 1 while this replica holds the Lease, else 0. */
   isLeader: Gauge;
   /** The registry all of the above (and the process metrics) are registered on. */
@@ -75,6 +81,23 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'remediation_active_requests',
       help: 'RemediationRequests currently in each phase',
       labelNames: ['phase'] as const,
+      registers,
+    }),
+    blockedRequests: new Gauge({
+      name: 'remediation_blocked_requests',
+      help: 'RemediationRequests currently Blocked, by the storm-protection rule that holds them',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'remediation_skipped_total',
+      help: 'RemediationRequests that ended Skipped, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    stormMode: new Gauge({
+      name: 'remediation_storm_mode',
+      help: '1 while an alert storm holds requests back (StormProtection), else 0',
       registers,
     }),
     outcomes: new Counter({

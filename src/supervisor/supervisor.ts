@@ -4,6 +4,7 @@ import { requestRef, type EffectBatch, type EffectResult, type RequestRef } from
 import type { RemediationContext } from '../actors/machine.js';
 import type { Observed } from '../actors/observed.js';
 import { isTerminal, type Phase } from '../actors/phases.js';
+import type { Decision } from '../actors/routing.js';
 import type { Settings } from '../actors/status.js';
 import { FINALIZER, type ChildKindName, type RemediationRequest } from '../api/index.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
@@ -30,6 +31,8 @@ export interface SupervisorDeps {
   recentlyFinishedSize: number;
   view(ref: RequestRef): Observed | undefined;
   applyEffects: (batch: EffectBatch) => Promise<EffectResult>;
+  /** An actor's decision, for the storm-protection index (it leads the caches by one write). */
+  decided?(ref: RequestRef, decision: Decision): void;
   /** Deletes a request whose retention expired (the garbage collector takes its owned children). */
   deleteRequest(ref: RequestRef): Promise<void>;
   log: SupervisorLog;
@@ -44,6 +47,8 @@ interface Finished {
 export class Supervisor {
   private readonly actors = new Map<string, RemediationActor>();
   private readonly refs = new Map<string, RequestRef>();
+  /** namespace/name -> the UID of the request spawned under that name. */
+  private readonly uidByName = new Map<string, string>();
   private readonly restarts = new Map<string, number>();
   private readonly restartTimers = new Map<string, unknown>();
   /** Recently finished, passivated requests: late events for them spawn nothing. */
@@ -72,6 +77,7 @@ export class Supervisor {
         transition: (from, to, seconds, reason, timeoutPhase) =>
           this.transitioned(from, to, seconds, reason, timeoutPhase),
       },
+      decided: deps.decided ? (ref, decision) => deps.decided?.(ref, decision) : undefined,
       onSettled: (uid, context) => this.passivate(uid, context),
       onReleased: (uid) => this.released(uid),
       onCrashed: (uid, error) => this.crashed(uid, error),
@@ -110,6 +116,9 @@ export class Supervisor {
   onRequest(type: 'added' | 'modified' | 'deleted', rr: RemediationRequest): void {
     const uid = rr.metadata?.uid;
     if (!uid || !this.running) return;
+    // A relist can report a name with a new UID and never the old one's deletion: that one is gone.
+    const replaced = this.uidByName.get(nameKey(rr.metadata?.namespace, rr.metadata?.name));
+    if (replaced !== undefined && replaced !== uid) this.forget(replaced);
     if (type === 'deleted') {
       this.forget(uid);
       this.releasedUids.delete(uid);
@@ -133,6 +142,11 @@ export class Supervisor {
     this.spawn(requestRef(rr));
   }
 
+  /** Requests whose storm-protection rule may have stopped holding: their actors look again. */
+  wake(uids: readonly string[]): void {
+    for (const uid of uids) this.actors.get(uid)?.notify();
+  }
+
   onChild(
     type: 'added' | 'modified' | 'deleted',
     _kind: ChildKindName,
@@ -150,6 +164,7 @@ export class Supervisor {
     const actor = new RemediationActor(this.host, ref, observed);
     this.actors.set(ref.uid, actor);
     this.refs.set(ref.uid, ref);
+    this.uidByName.set(nameKey(ref.namespace, ref.name), ref.uid);
     this.retention.delete(ref.uid);
     this.finished.delete(ref.uid);
     if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, 1);
@@ -192,12 +207,20 @@ export class Supervisor {
     const phase = this.actors.get(uid)?.phase;
     if (phase && !isTerminal(phase)) this.deps.observer?.active?.(phase, -1);
     this.actors.delete(uid);
+    this.forgetName(uid);
     this.refs.delete(uid);
     this.releasedUids.set(uid, true);
     this.report();
   }
 
+  private forgetName(uid: string): void {
+    const ref = this.refs.get(uid);
+    const key = ref && nameKey(ref.namespace, ref.name);
+    if (key && this.uidByName.get(key) === uid) this.uidByName.delete(key);
+  }
+
   private forget(uid: string): void {
+    this.forgetName(uid);
     const actor = this.actors.get(uid);
     if (actor) {
       const phase = actor.phase;
@@ -277,10 +300,15 @@ export class Supervisor {
   }
 }
 
+const nameKey = (namespace: string | undefined, name: string | undefined): string =>
+  `${namespace ?? ''}/${name ?? ''}`;
+
 /** The retention schedule: a DeadlineHeap that also remembers each request's ref. */
 class DeadlineHeapRef {
   private readonly heap = new DeadlineHeap();
   private readonly refs = new Map<string, RequestRef>();
+  /** namespace/name -> the UID of the request spawned under that name. */
+  private readonly uidByName = new Map<string, string>();
   get size(): number {
     return this.heap.size;
   }

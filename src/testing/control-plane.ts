@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { auditPolicy, readAuditWrites, type AuditWrite } from './audit.js';
 import { installCrds } from './crds.js';
 import { freePort, startProcess, type ManagedProcess } from './processes.js';
 
@@ -18,7 +20,22 @@ export interface ControlPlaneOptions {
   controllerManager?: boolean;
   /** How long to wait for the API server to become ready. Default 120 s (a loaded 2-core machine). */
   readyTimeoutMs?: number;
+  /** Record every write to the orchestrator's resources, Events and Leases in an audit log (see
+   * audit.ts), read back with `auditWrites()`. Default false. */
+  auditLog?: boolean;
+  /** Users, each with its own static token, who can do nothing until bound to a role (see
+   * rbac.ts); `writeKubeconfig({ user })` writes their kubeconfig. */
+  users?: string[];
   log?: (line: string) => void;
+}
+
+export interface KubeconfigOptions {
+  /** One of `ControlPlaneOptions.users`; the admin when absent. */
+  user?: string;
+  /** The URL to dial instead of the API server's own, e.g. a proxy in front of it. */
+  server?: string;
+  /** Where to write it; a new file in the work directory when absent. */
+  path?: string;
 }
 
 export interface ControlPlane {
@@ -29,9 +46,20 @@ export interface ControlPlane {
   /** The directory with the logs and data of a local control plane. */
   workDir?: string;
   binDir?: string;
+  /** The API server's URL. */
+  server: string;
   apiServerPid?: number;
+  etcdPid?: number;
+  /** The audit log's path when started with `auditLog: true`. */
+  auditLogPath?: string;
   /** Restarts kube-apiserver on the same port and data: for tests of reconnection. */
   restartApiServer(): Promise<void>;
+  /** Restarts etcd on the same ports and data, then waits until the API server is ready again. */
+  restartEtcd(): Promise<void>;
+  /** Writes a kubeconfig for a user of `ControlPlaneOptions.users` (or the admin) and returns its path. */
+  writeKubeconfig(options?: KubeconfigOptions): Promise<string>;
+  /** The writes the audit log holds so far (`auditLog: true`). */
+  auditWrites(): Promise<AuditWrite[]>;
   stop(): Promise<void>;
 }
 
@@ -49,16 +77,16 @@ async function buildBinaries(log: (line: string) => void): Promise<string> {
   return binDir;
 }
 
-function kubeconfigYaml(server: string, caData: string, token: string): string {
+function kubeconfigYaml(server: string, caData: string, token: string, user = 'admin'): string {
   return [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
     `- name: local\n  cluster:\n    server: ${server}\n    certificate-authority-data: ${caData}`,
     'users:',
-    `- name: admin\n  user:\n    token: ${token}`,
+    `- name: ${user}\n  user:\n    token: ${token}`,
     'contexts:',
-    '- name: local\n  context:\n    cluster: local\n    user: admin\n    namespace: default',
+    `- name: local\n  context:\n    cluster: local\n    user: ${user}\n    namespace: default`,
     'current-context: local',
     '',
   ].join('\n');
@@ -66,7 +94,7 @@ function kubeconfigYaml(server: string, caData: string, token: string): string {
 
 function probe(url: string, token: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(
+    const req = (url.startsWith('https:') ? request : httpRequest)(
       url,
       { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 2000 },
       (res) => {
@@ -102,13 +130,32 @@ async function tail(file: string, lines = 30): Promise<string> {
 function existingCluster(path: string): ControlPlane {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path);
+  const unsupported = (what: string) => () =>
+    Promise.reject(new Error(`cannot ${what} with an existing cluster (KUBECONFIG_TEST)`));
   return {
     kubeconfigPath: path,
     kubeConfig,
     local: false,
-    restartApiServer: () => Promise.reject(new Error('cannot restart the API server of an existing cluster')),
+    server: kubeConfig.getCurrentCluster()?.server ?? '',
+    restartApiServer: unsupported('restart the API server'),
+    restartEtcd: unsupported('restart etcd'),
+    writeKubeconfig: unsupported('write a kubeconfig'),
+    auditWrites: unsupported('read the audit log'),
     stop: () => Promise.resolve(),
   };
+}
+
+/** A random static token per user, for kube-apiserver's --token-auth-file. */
+function userTokens(users: readonly string[]): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const user of users) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(user) || user === 'admin')
+      throw new Error(
+        `control-plane: user name ${JSON.stringify(user)} must be a DNS label other than admin`,
+      );
+    tokens.set(user, randomBytes(24).toString('hex'));
+  }
+  return tokens;
 }
 
 /**
@@ -130,15 +177,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   await mkdir(certDir);
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const token = randomBytes(24).toString('hex');
+  const tokens = userTokens(options.users ?? []);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(join(certDir, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
   await writeFile(join(certDir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
-  await writeFile(join(certDir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
+  await writeFile(
+    join(certDir, 'tokens.csv'),
+    [
+      `${token},admin,admin,"system:masters"`,
+      ...[...tokens].map(([user, t]) => `${t},${user},${user}`),
+      '',
+    ].join('\n'),
+  );
 
   const processes: ManagedProcess[] = [];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-  log(`control-plane: starting etcd on ${etcdUrl}`);
-  processes.push(
+  const etcdLog = join(workDir, 'etcd.log');
+  const startEtcd = (): ManagedProcess =>
     startProcess(
       'etcd',
       join(binDir, 'etcd'),
@@ -154,9 +209,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         '--quota-backend-bytes=8589934592',
         '--log-level=warn',
       ],
-      join(workDir, 'etcd.log'),
-    ),
-  );
+      etcdLog,
+    );
+  log(`control-plane: starting etcd on ${etcdUrl}`);
+  let etcd = startEtcd();
 
   const apiServerArgs = [
     `--etcd-servers=${etcdUrl}`,
@@ -179,6 +235,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     '--max-mutating-requests-inflight=500',
     '--profiling=false',
   ];
+  const auditLogPath = options.auditLog ? join(workDir, 'audit.log') : undefined;
+  if (auditLogPath) {
+    const policyPath = join(workDir, 'audit-policy.json');
+    await writeFile(policyPath, await auditPolicy());
+    apiServerArgs.push(
+      `--audit-policy-file=${policyPath}`,
+      `--audit-log-path=${auditLogPath}`,
+      '--audit-log-format=json',
+      // Each event is written before the request is answered, so a finished write is in the log.
+      '--audit-log-mode=blocking',
+      // Megabytes before rotation (lumberjack's default is 100); auditWrites() reads only this file.
+      '--audit-log-maxsize=4096',
+    );
+  }
   const apiLog = join(workDir, 'kube-apiserver.log');
   const startApiServer = (): ManagedProcess =>
     startProcess('kube-apiserver', join(binDir, 'kube-apiserver'), apiServerArgs, apiLog);
@@ -193,7 +263,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       async () => [await tail(apiLog), await tail(join(workDir, 'etcd.log'), 10)].join('\n'),
     );
   const stopAll = async (): Promise<void> => {
-    for (const p of [...processes, apiServer].reverse()) await p.stop();
+    for (const p of [etcd, ...processes, apiServer].reverse()) await p.stop();
   };
   try {
     await waitReady();
@@ -208,6 +278,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       async () => (await probe(`${server}/api/v1/namespaces/default`, token)) === 200,
       () => tail(apiLog),
     );
+    const writeKubeconfig = async ({ user, server: dial, path }: KubeconfigOptions = {}): Promise<string> => {
+      const userToken = user === undefined ? token : tokens.get(user);
+      if (!userToken) throw new Error(`control-plane: no user ${user}; name it in the users option`);
+      const file = path ?? join(workDir, `kubeconfig-${user ?? 'admin'}-${randomBytes(4).toString('hex')}`);
+      await writeFile(file, kubeconfigYaml(dial ?? server, caData, userToken, user));
+      return file;
+    };
     if (options.installCrds) await installCrds(kubeConfig);
     if (options.controllerManager !== false) {
       log('control-plane: starting kube-controller-manager (garbagecollector, namespace)');
@@ -233,13 +310,34 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       local: true,
       workDir,
       binDir,
+      server,
       get apiServerPid() {
         return apiServer.child.pid;
       },
+      get etcdPid() {
+        return etcd.child.pid;
+      },
+      auditLogPath,
       async restartApiServer() {
         await apiServer.stop();
         apiServer = startApiServer();
         await waitReady();
+      },
+      async restartEtcd() {
+        await etcd.stop();
+        etcd = startEtcd();
+        await waitFor(
+          'etcd',
+          readyTimeoutMs,
+          async () => (await probe(`${etcdUrl}/health`, '')) === 200,
+          () => tail(etcdLog),
+        );
+        await waitReady();
+      },
+      writeKubeconfig,
+      async auditWrites() {
+        if (!auditLogPath) throw new Error('control-plane: started without auditLog: true');
+        return readAuditWrites(auditLogPath);
       },
       async stop() {
         await stopAll();

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   CoordinationV1Api,
   KubernetesObjectApi,
@@ -20,12 +18,12 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { freePort } from '../../src/testing/processes.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
+import { buildTool, runTool as helm } from '../support/go-tools.js';
 import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
 import { startNodeProcess } from '../support/orchestrator-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const chart = join(root, 'charts/remediation-orchestrator');
-const run = promisify(execFile);
 const scenario = JSON.stringify({
   processing: { delayMs: 0 },
   analysis: { delayMs: 0 },
@@ -34,17 +32,6 @@ const scenario = JSON.stringify({
   notification: { delayMs: 0 },
   plan: [{ name: 'a', action: 'x' }],
 });
-
-/** helm's output, or its error output when it refuses (non-zero exit). */
-async function helm(bin: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(bin, args, { cwd: root, maxBuffer: 16 << 20 });
-    return { ok: true, out: stdout, err: stderr };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    return { ok: false, out: err.stdout ?? '', err: err.stderr ?? '' };
-  }
-}
 
 describe('the Helm chart', function () {
   this.timeout(180_000);
@@ -68,8 +55,7 @@ describe('the Helm chart', function () {
 
   before(async function () {
     this.timeout(900_000);
-    const { stdout } = await run('bash', [join(root, 'tools/helm/build.sh')], { cwd: root });
-    bin = stdout.trim().split('\n').pop()!;
+    bin = await buildTool('helm');
   });
 
   it('passes helm lint --strict', async function () {
@@ -148,9 +134,11 @@ describe('the Helm chart', function () {
     const rules = rule.spec.groups.flatMap((g) => g.rules);
     expect(rules.map((x) => x.alert)).to.deep.equal([
       'RemediationOrchestratorLeader',
+      'RemediationFailureRateHigh',
       'RemediationTimeouts',
-      'RemediationWritesThrottled',
       'RemediationWatchesFailing',
+      'RemediationStatusConflicts',
+      'RemediationWritesThrottled',
     ]);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const { alert, expr } of rules) {

@@ -11,6 +11,16 @@ export interface OrchestratorProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+export const STORM_OFF_FLAGS = [
+  '--deduplicate=false',
+  '--serialize-targets=false',
+  '--consecutive-failures=0',
+  '--recently-remediated=0',
+  '--max-executing=0',
+  '--storm-threshold=0',
+  '--max-blocked=0',
+];
+
 export function startOrchestratorProcess(
   kubeconfigPath: string,
   namespaces: string[],
@@ -26,6 +36,8 @@ export function startOrchestratorProcess(
       `--namespaces=${namespaces.join(',')}`,
       '--metrics-bind-address=127.0.0.1:0',
       '--log-level=warn',
+      // The fixtures share one fingerprint and one target: storm protection off unless `args` turn it on.
+      ...STORM_OFF_FLAGS,
       ...args,
     ],
     env,

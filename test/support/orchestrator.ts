@@ -10,6 +10,18 @@ export interface RunningOrchestrator extends Orchestrator {
   config: Config;
 }
 
+/** Every storm-protection rule off. */
+export const STORM_OFF: Config['storm'] = {
+  deduplicate: false,
+  serializeTargets: false,
+  consecutiveFailures: 0,
+  failureCooldownMs: 0,
+  recentlyRemediatedMs: 0,
+  maxExecuting: 0,
+  stormThreshold: 0,
+  maxBlockedMs: 0,
+};
+
 export async function startOrchestrator(
   kubeConfig: KubeConfig,
   namespaces: string[],
@@ -19,6 +31,9 @@ export async function startOrchestrator(
   config.kube.namespaces = namespaces;
   config.api.backoff = { initialMs: 50, maxMs: 2000, jitter: 0.5 };
   config.informer.backoff = { initialMs: 100, maxMs: 2000, jitter: 0.5 };
+  // The fixtures share one fingerprint and one target: tests of anything but storm protection turn
+  // its rules off (test/integration/storm.test.ts turns each on).
+  config.storm = { ...STORM_OFF };
   adjust(config);
   const metrics = createMetrics();
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });

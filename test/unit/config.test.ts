@@ -49,6 +49,7 @@ describe('configuration', function () {
       expect(c.informer).to.deep.equal({
         backoff: { initialMs: 250, maxMs: 30_000, jitter: 0.5 },
         pageSize: 500,
+        syncTimeoutMs: 120_000,
       });
       expect(c.actors).to.deep.equal({
         restartBackoff: { initialMs: 500, maxMs: 60_000, jitter: 0.5 },

@@ -10,7 +10,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 
 const byFirstCell = (rows: string[][]): Map<string, string[]> => new Map(rows.map((r) => [r[0]!, r]));
-const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+const yesNo = (b: boolean | 'original'): string => (b === 'original' ? 'original' : b ? 'yes' : 'no');
 const orDash = (s: string | null | undefined): string => s ?? '—';
 
 describe('the error catalog and docs/errors.md', function () {

@@ -1,7 +1,7 @@
 // The active-requests gauge across deletion: released requests leave it, and their echoes do not return.
 import { expect } from 'chai';
 import { T0 } from '../support/machine-harness.js';
-import { fleet } from './supervisor-fleet.js';
+import { fleet } from '../support/supervisor-fleet.js';
 
 describe('the active-requests gauge', function () {
   it('drops a request deleted while active, and does not count the echoes of its deletion', async function () {

@@ -1,7 +1,7 @@
-// The supervisor against a scripted event stream (see supervisor-fleet.ts for the fakes).
+// The supervisor against a scripted event stream (see test/support/supervisor-fleet.ts for the fakes).
 import { expect } from 'chai';
 import { MINUTE, T0, flush, request, testSettings } from '../support/machine-harness.js';
-import { fleet, uidOf } from './supervisor-fleet.js';
+import { fleet, uidOf } from '../support/supervisor-fleet.js';
 
 const DAY = testSettings.retentionMs;
 

@@ -49,7 +49,7 @@ export interface NotificationRequestSpec {
    * Set by the orchestrator when the remediation ended; the controller should stop work.
    */
   cancelRequested?: boolean;
-  type: 'approval' | 'escalation' | 'success';
+  type: 'approval' | 'escalation' | 'success' | 'storm';
   priority?: 'low' | 'medium' | 'high' | 'critical';
   /**
    * @maxItems 10

@@ -67,6 +67,7 @@ export interface RemediationRequestSpec {
 export interface RemediationRequestStatus {
   phase?:
     | 'Pending'
+    | 'Blocked'
     | 'Initializing'
     | 'Processing'
     | 'Analyzing'
@@ -76,7 +77,8 @@ export interface RemediationRequestStatus {
     | 'Completed'
     | 'Failed'
     | 'TimedOut'
-    | 'Cancelled';
+    | 'Cancelled'
+    | 'Skipped';
   reason?: string;
   message?: string;
   observedGeneration?: number;
@@ -123,12 +125,36 @@ export interface RemediationRequestStatus {
    * @maxItems 10
    */
   notificationRefs?: {
-    type: 'approval' | 'escalation' | 'success';
+    type: 'approval' | 'escalation' | 'success' | 'storm';
     name: string;
     namespace: string;
     uid?: string;
   }[];
   approvalNotificationSent?: boolean;
+  /**
+   * While Blocked (and on a Skipped request, why it was held back), the storm-protection rule that holds it.
+   */
+  blockedReason?:
+    | 'DuplicateInProgress'
+    | 'ResourceBusy'
+    | 'ConsecutiveFailures'
+    | 'ExecutionLimit'
+    | 'StormProtection';
+  /**
+   * While Blocked by a cooldown, when the request is reconsidered.
+   */
+  blockedUntil?: string;
+  /**
+   * The request this one waits on, or was folded into.
+   */
+  duplicateOf?: {
+    name: string;
+    uid?: string;
+  };
+  /**
+   * On an original, how many requests were folded into it.
+   */
+  duplicates?: number;
   approval?: {
     decision?: 'Approved' | 'Rejected';
     decidedBy?: string;

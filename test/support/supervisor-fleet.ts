@@ -4,8 +4,8 @@ import { SimulatedClock } from 'xstate';
 import type { RequestRef } from '../../src/actors/effects.js';
 import type { Observed } from '../../src/actors/observed.js';
 import { Supervisor, type SupervisorLog } from '../../src/supervisor/index.js';
-import { MemoryCluster } from '../support/memory-cluster.js';
-import { T0, flush, request, testSettings } from '../support/machine-harness.js';
+import { MemoryCluster } from './memory-cluster.js';
+import { T0, flush, request, testSettings } from './machine-harness.js';
 
 export const uidOf = (name: string) => `uid-${name}`;
 

@@ -1,0 +1,103 @@
+// A run's options as given, and the settings they resolve to once the defaults are filled in.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Scenario, ScenarioOverride } from '../../src/sim/scenario.js';
+import type { RunFrom } from './processes.js';
+import { resolveScenario, simulatedWorkMs } from './scenarios.js';
+
+export interface BenchmarkOptions {
+  /** A label for the run, e.g. "burst-1000-zero". */
+  name?: string;
+  /** The kubeconfig of the cluster to use (run.ts starts a local control plane when none is given). */
+  kubeconfigPath: string;
+  /** Requests to create. */
+  count: number;
+  /** Requests created per second; all at once (limited only by createConcurrency) when absent. */
+  rate?: number;
+  /** A scenario name of scenarios.ts (zero, realistic) or a JSON override of the simulator's default. */
+  scenario: string;
+  /** The orchestrator's write rate limit and concurrency (its --qps, --burst, --max-concurrent-writes). */
+  qps?: number;
+  burst?: number;
+  maxConcurrentWrites?: number;
+  /** Creates in flight at once on the benchmark side. Default 32. */
+  createConcurrency?: number;
+  /** Give up waiting for the requests to finish after this long; the result says how many did. */
+  timeoutMs?: number;
+  /** How long to wait for the namespace to be deleted afterwards. */
+  cleanupTimeoutMs?: number;
+  /** Leave the namespace in place afterwards (for a control plane that is thrown away anyway:
+   * deleting 10,000 requests and their 70,000 children takes minutes). Default false. */
+  skipCleanup?: boolean;
+  /** Live counters on stderr. Default true. */
+  progress?: boolean;
+  log?: (line: string) => void;
+  /** Extra `node` flags for the orchestrator, e.g. `--max-old-space-size=256` (to see what its live
+   * set needs rather than what V8 lets it grow to). */
+  orchestratorNodeArgs?: string[];
+  /** `dist` (default): compile src/ first and run the processes from dist/, as deployed; `source`: through tsx. */
+  runFrom?: RunFrom;
+  /** Run the orchestrator under `node --cpu-prof` and summarise where its CPU time went. */
+  profile?: boolean;
+  /** Where the processes' logs go. Default a fresh directory under the system's temp directory. */
+  logDir?: string;
+}
+
+export interface RunSettings {
+  name: string;
+  kubeconfigPath: string;
+  count: number;
+  rate: number | undefined;
+  scenarioName: string;
+  override: ScenarioOverride;
+  scenario: Scenario;
+  /** The simulated work on the scenario's critical path, ms. */
+  workMs: number;
+  qps: number;
+  burst: number;
+  maxConcurrentWrites: number;
+  createConcurrency: number;
+  timeoutMs: number;
+  cleanupTimeoutMs: number;
+  skipCleanup: boolean;
+  progress: boolean;
+  log: (line: string) => void;
+  orchestratorNodeArgs: string[];
+  runFrom: RunFrom;
+  profile: boolean;
+  /** Created if missing. */
+  logDir: string;
+}
+
+/** Fills in the defaults of `options` and creates the log directory. */
+export function settingsOf(options: BenchmarkOptions): RunSettings {
+  const { name: scenarioName, override, scenario } = resolveScenario(options.scenario);
+  const { count, rate } = options;
+  const workMs = simulatedWorkMs(scenario);
+  const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-'));
+  mkdirSync(logDir, { recursive: true });
+  return {
+    name: options.name ?? `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}`,
+    kubeconfigPath: options.kubeconfigPath,
+    count,
+    rate,
+    scenarioName,
+    override,
+    scenario,
+    workMs,
+    qps: options.qps ?? 1000,
+    burst: options.burst ?? 1000,
+    maxConcurrentWrites: options.maxConcurrentWrites ?? 64,
+    createConcurrency: options.createConcurrency ?? 32,
+    timeoutMs: options.timeoutMs ?? 120_000 + workMs * 3 + count * 100 + (rate ? (count / rate) * 1000 : 0),
+    cleanupTimeoutMs: options.cleanupTimeoutMs ?? Math.max(60_000, count * 30),
+    skipCleanup: options.skipCleanup ?? false,
+    progress: options.progress ?? true,
+    log: options.log ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    orchestratorNodeArgs: options.orchestratorNodeArgs ?? [],
+    runFrom: options.runFrom ?? 'dist',
+    profile: options.profile ?? false,
+    logDir,
+  };
+}
