@@ -96,6 +96,23 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
       childCreated: (kind, seconds) => metrics.childCreationLatency.observe({ kind }, seconds),
       statusUpdate: (result) => metrics.statusUpdates.inc({ result }),
       notificationCreated: (type) => metrics.notifications.inc({ type }),
+      createFailed: (ref, kind, child, err) => {
+        metrics.childCreateFailures.inc({ kind, code: err.code });
+        logger.warn(
+          {
+            namespace: ref.namespace,
+            name: ref.name,
+            uid: ref.uid,
+            kind,
+            child,
+            code: err.code,
+            err: err.message,
+          },
+          err.retryable
+            ? `creating ${kind} ${child} failed; it is tried again with backoff`
+            : `the API server refused ${kind} ${child} for good`,
+        );
+      },
       eventFailed: (err) => logger.debug({ err }, 'recording a Kubernetes Event failed'),
     },
     config.events.policy,

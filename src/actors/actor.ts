@@ -177,7 +177,8 @@ export class RemediationActor {
     }
     this.reportDecision(context);
     this.arm(context);
-    const idle = snapshot.matches({ sync: 'idle' });
+    // A notification waiting for its next attempt keeps the actor (and its timer) alive.
+    const idle = snapshot.matches({ sync: 'idle' }) && !context.notificationsHeld;
     if (idle && isTerminal(phase) && !context.releasing && !this.settledReported) {
       this.settledReported = true;
       this.host.onSettled(this.ref.uid, context);

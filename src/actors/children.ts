@@ -124,7 +124,7 @@ export interface NotificationContent {
 
 /** NotificationRequests are not owned: an escalation must outlive the request's retention. */
 export function notificationFor(rr: RemediationRequest, content: NotificationContent): ChildCreate {
-  const name = childNames.notification(rr.metadata?.name ?? '', content.type);
+  const name = childNames.notification(rr.metadata?.name ?? '', content.type, rr.metadata?.uid ?? '');
   const base = envelope(rr, 'NotificationRequest', name, false);
   const spec: Record<string, unknown> = { ...base.spec, ...content };
   if (!content.approvalContext) delete spec.approvalContext;

@@ -17,6 +17,8 @@ import {
   type ChildCreate,
 } from './children.js';
 import { childNames } from './names.js';
+import type { NotificationType } from './names.js';
+import type { FailedNotifications, NotificationFailure } from './notification-failures.js';
 import {
   approvalNotification,
   escalationNotification,
@@ -96,6 +98,8 @@ export interface EffectResult {
   terminal?: Fault;
   /** Children whose creation can never succeed: not attempted again. */
   abandoned?: string[];
+  /** Notifications that could not be created: they never fail the request (notification-failures.ts). */
+  notificationFailures?: NotificationFailure[];
 }
 
 export interface EffectContext {
@@ -106,6 +110,10 @@ export interface EffectContext {
   outbox: KubeEvent[];
   confirmedAbsent: readonly string[];
   abandoned: readonly string[];
+  /** Notifications that could not be created, by type, until they are. */
+  failedNotifications: FailedNotifications;
+  /** A notification failed for a while: none is tried again until the backoff has passed. */
+  notificationsHeld: boolean;
   /** Our last status write: what, on which resourceVersion, and when (context time). */
   lastWritten?: { status: Status; resourceVersion?: string; at: number };
   releasing: boolean;
@@ -124,7 +132,7 @@ export const hasFinalizer = (rr: RemediationRequest): boolean =>
 export const cancelAnnotated = (rr: RemediationRequest): boolean =>
   rr.metadata?.annotations?.[CANCEL_ANNOTATION] === 'true';
 
-const sent = (ctx: EffectContext, type: 'approval' | 'escalation' | 'success' | 'storm'): boolean =>
+const sent = (ctx: EffectContext, type: NotificationType): boolean =>
   ctx.observed.notifications[type] !== undefined ||
   (ctx.observed.rr.status?.notificationRefs ?? []).some((r) => r.type === type) ||
   (type === 'approval' && ctx.observed.rr.status?.approvalNotificationSent === true);
@@ -312,11 +320,16 @@ export function nextEffects(ctx: EffectContext): EffectBatch | undefined {
   // A request holds nothing while Blocked (or once ended): it gets the finalizer only to work, and
   // no working child is created before it has it.
   const needsFinalizer = !hasFinalizer(rr) && !isTerminal(ctx.ledger.phase) && ctx.ledger.phase !== 'Blocked';
-  if (!needsFinalizer) batch.creates = missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
+  const missing = needsFinalizer ? [] : missingChildren(ctx).filter((c) => !ctx.abandoned.includes(c.name));
+  batch.creates = missing.filter((c) => !(ctx.notificationsHeld && c.kind === 'NotificationRequest'));
   if (batch.creates.length) return batch;
   if (isTerminal(ctx.ledger.phase)) batch.cancels = childrenToCancel(ctx.observed);
   if (needsFinalizer) batch.addFinalizer = true;
-  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now);
+  const wanted = missing.flatMap((c) =>
+    c.kind === 'NotificationRequest' ? [(c.body.spec as { type: NotificationType }).type] : [],
+  );
+  const notices = { failed: ctx.failedNotifications, wanted };
+  const status = desiredStatus(ctx.ledger, ctx.observed, ctx.settings, ctx.now, notices);
   const unchangedSinceOurWrite =
     ctx.lastWritten !== undefined &&
     ctx.lastWritten.resourceVersion === rr.metadata?.resourceVersion &&

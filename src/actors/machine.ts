@@ -3,7 +3,9 @@
 //    pure guards read the latest observed view of the request and its children; each row names the
 //    phase it enters or the reason it ends with (outcomes.ts says the rest);
 //  - sync:  computes the next batch of writes from the context (effects.ts) and invokes the
-//    injected `applyEffects` actor, backing off after failures by the injected `retryDelay`.
+//    injected `applyEffects` actor, backing off after failures by the injected `retryDelay`;
+//  - notify: after a notification failed, holds the next attempt back by the injected
+//    `notificationRetryDelay`, while every other write goes on (notification-failures.ts).
 // Only xstate and our own types are imported; the clock's "now" arrives with each event.
 import { and, assign, fromPromise, not, setup } from 'xstate';
 import { REQUEST_REASONS, TERMINAL_PHASES, type EndReason, type RemediationRequest } from '../api/index.js';
@@ -17,6 +19,8 @@ import {
   type EffectResult,
   type Fault,
 } from './effects.js';
+import type { NotificationType } from './names.js';
+import { afterBatch, NO_FAILED_NOTIFICATIONS, type NotificationFailure } from './notification-failures.js';
 import { mergeObserved, withWritten, type Observed } from './observed.js';
 import { transitionEvent, transitionOf, type Outcome } from './outcomes.js';
 import { ACTIVE_PHASES, type Phase } from './phases.js';
@@ -122,6 +126,9 @@ export const remediationMachine = setup({
     retryDelay: (): number => {
       throw new Error('retryDelay is provided by the actor runtime');
     },
+    notificationRetryDelay: (): number => {
+      throw new Error('notificationRetryDelay is provided by the actor runtime');
+    },
   },
   guards: {
     restoredAs: ({ context }, params: { phase: Phase }) => context.ledger.phase === params.phase,
@@ -163,6 +170,7 @@ export const remediationMachine = setup({
     releasing: ({ context }) => context.releasing,
     finalizerReleased: ({ context }) => !hasFinalizer(rrOf(context)),
     hasEffects: ({ context }) => batchOf(context) !== undefined,
+    notificationsHeld: ({ context }) => context.notificationsHeld,
     routeBlocks: ({ context }) => blockOf(context) !== undefined,
     routeSkips: ({ context }, params: { reason: string }) => {
       const v = verdictOf(context);
@@ -239,6 +247,11 @@ export const remediationMachine = setup({
     recordResult: assign(({ context }, result: EffectResult) => {
       let observed = context.observed;
       for (const o of result.objects) observed = withWritten(observed, o);
+      const failures: NotificationFailure[] = result.notificationFailures ?? [];
+      const notices = afterBatch(context.failedNotifications, failures, createdTypes(result));
+      const refused = failures.filter((f) => f.permanent).map((f) => f.name);
+      const abandoned = [...(result.abandoned ?? []), ...refused];
+      const outbox = result.eventsSent ? context.outbox.slice(result.eventsSent) : context.outbox;
       return {
         observed,
         attempts: 0,
@@ -246,8 +259,10 @@ export const remediationMachine = setup({
         confirmedAbsent: result.absent.length
           ? [...new Set([...context.confirmedAbsent, ...result.absent])]
           : context.confirmedAbsent,
-        abandoned: result.abandoned?.length ? [...context.abandoned, ...result.abandoned] : context.abandoned,
-        outbox: result.eventsSent ? context.outbox.slice(result.eventsSent) : context.outbox,
+        abandoned: abandoned.length ? [...context.abandoned, ...abandoned] : context.abandoned,
+        outbox: notices.events.length ? [...outbox, ...notices.events] : outbox,
+        failedNotifications: notices.failed,
+        notificationsHeld: failures.some((f) => !f.permanent) || context.notificationsHeld,
         lastWritten: result.writtenStatus
           ? {
               status: sharedStatus(result.writtenStatus, observed.rr),
@@ -258,6 +273,7 @@ export const remediationMachine = setup({
         fault: result.terminal ?? context.fault,
       };
     }),
+    releaseNotifications: assign({ notificationsHeld: false }),
     recordFailure: assign(({ context }, params: { error: unknown }) => ({
       attempts: context.attempts + 1,
       lastError: String(params.error),
@@ -274,6 +290,8 @@ export const remediationMachine = setup({
     outbox: [],
     confirmedAbsent: NONE,
     abandoned: NONE,
+    failedNotifications: NO_FAILED_NOTIFICATIONS,
+    notificationsHeld: false,
     releasing: false,
     attempts: 0,
   }),
@@ -405,8 +423,26 @@ export const remediationMachine = setup({
         },
       },
     },
+    notify: {
+      initial: 'ready',
+      states: {
+        ready: {
+          always: { guard: 'notificationsHeld', target: 'holding' },
+        },
+        holding: {
+          after: { notificationRetryDelay: { target: 'ready', actions: 'releaseNotifications' } },
+        },
+      },
+    },
   },
 });
+
+/** The types of the notifications a batch created (or adopted). */
+function createdTypes(result: EffectResult): NotificationType[] {
+  return result.objects.flatMap((o) =>
+    o.kind === 'NotificationRequest' ? [(o as { spec: { type: NotificationType } }).spec.type] : [],
+  );
+}
 
 /**
  * The status we wrote, as kept until the next write: when the API server answered with the same

@@ -1,9 +1,23 @@
+import { LIMITS } from '../api/index.js';
 import { hash, shorten } from '../util/shorten.js';
 
-const MAX_NAME = 253;
-const MAX_LABEL = 63;
+const MAX_NAME = LIMITS.objectName.max;
+const MAX_LABEL = LIMITS.labelValue.max;
 
-export type NotificationType = 'approval' | 'escalation' | 'success' | 'storm';
+/** The types of NotificationRequest of API.md; a new type is one more entry here. */
+export const NOTIFICATION_TYPES = ['approval', 'escalation', 'success', 'storm'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/**
+ * `<rr>-<type>-<uid8>`: notifications outlive their request, so a request that reuses a deleted one's
+ * name must not meet the old one's notification. The first 8 characters of the request's UID stay
+ * readable at the end when the rest is shortened.
+ */
+function notificationName(rr: string, type: NotificationType, uid: string): string {
+  const uid8 = uid.slice(0, 8);
+  if (!uid8) return shorten(`${rr}-${type}`, MAX_NAME);
+  return `${shorten(`${rr}-${type}`, MAX_NAME - uid8.length - 1)}-${uid8}`;
+}
 
 /** The deterministic names of a RemediationRequest's children (shared/API.md, Kinds). */
 export const childNames = {
@@ -11,7 +25,7 @@ export const childNames = {
   analysis: (rr: string) => shorten(`${rr}-aianalysis`, MAX_NAME),
   workflow: (rr: string) => shorten(`${rr}-workflow`, MAX_NAME),
   execution: (rr: string, step: string) => shorten(executionName(rr, step), MAX_NAME),
-  notification: (rr: string, type: NotificationType) => shorten(`${rr}-${type}`, MAX_NAME),
+  notification: notificationName,
 };
 
 const STEP_SEPARATOR = '-step-';

@@ -1,6 +1,8 @@
 // What the NotificationRequests say: title, message, priority and metadata of the approval, the
 // escalation and the success notification, computed from what the actor observed and decided (pure).
-import type { RemediationRequest } from '../api/index.js';
+// Every text is fitted to the NotificationRequest schema's limits here, where it is built.
+import { LIMITS, type RemediationRequest } from '../api/index.js';
+import { fitText, joinFitted } from '../util/fit.js';
 import type { NotificationContent } from './children.js';
 import type { Observed } from './observed.js';
 import type { Phase } from './phases.js';
@@ -37,6 +39,20 @@ function baseMetadata(rr: RemediationRequest): Record<string, string> {
   return m;
 }
 
+/** The parts of a notification that carry text of our making, fitted to the schema's limits. */
+function fitted(content: NotificationContent): NotificationContent {
+  const entries = Object.entries(content.metadata).slice(0, LIMITS.notificationMetadataEntries.max);
+  return {
+    ...content,
+    channels: content.channels
+      .slice(0, LIMITS.notificationChannels.max)
+      .map((c) => fitText(c, LIMITS.notificationChannel)),
+    title: fitText(content.title, LIMITS.notificationTitle),
+    message: fitText(content.message, LIMITS.notificationMessage),
+    metadata: Object.fromEntries(entries.map(([k, v]) => [k, fitText(v, LIMITS.notificationMetadataValue)])),
+  };
+}
+
 /** The approval's message: what a person is asked to approve. */
 function approvalMessage(s: NotificationSource): string {
   const summary = s.observed.analysis?.status?.approvalContext?.summary;
@@ -45,7 +61,7 @@ function approvalMessage(s: NotificationSource): string {
 
 export function approvalNotification(s: NotificationSource): NotificationContent {
   const rr = s.observed.rr;
-  return {
+  return fitted({
     type: 'approval',
     priority: priorityFor(rr, 'approval'),
     channels: s.settings.channels,
@@ -53,7 +69,7 @@ export function approvalNotification(s: NotificationSource): NotificationContent
     message: approvalMessage(s),
     metadata: { ...baseMetadata(rr), aiAnalysis: s.observed.analysis?.metadata?.name ?? '' },
     approvalContext: s.observed.analysis?.status?.approvalContext,
-  };
+  });
 }
 
 /** "Kind/name" of the child that was working in `phase`, for escalations. */
@@ -71,7 +87,8 @@ function activeChildOf(observed: Observed, phase: Phase): string | undefined {
       return name(observed.workflow, 'WorkflowExecution');
     case 'Executing': {
       const running = Object.values(observed.executions).filter((ke) => ke.status?.phase !== 'Completed');
-      return running.map((ke) => `KubernetesExecution/${ke.metadata?.name}`).join(',') || undefined;
+      const names = running.map((ke) => `KubernetesExecution/${ke.metadata?.name}`);
+      return joinFitted(names, LIMITS.notificationMetadataValue, ',') || undefined;
     }
     default:
       return undefined;
@@ -97,7 +114,7 @@ export function escalationNotification(s: NotificationSource): NotificationConte
   const stuck = activeChildOf(s.observed, failedPhase);
   if (stuck) metadata.stuckChild = stuck;
   if (ledger.timeoutPhase) metadata.timeoutPhase = ledger.timeoutPhase;
-  return {
+  return fitted({
     type: 'escalation',
     priority: priorityFor(rr, 'escalation'),
     channels: s.settings.channels,
@@ -105,26 +122,29 @@ export function escalationNotification(s: NotificationSource): NotificationConte
     message:
       ledger.message ?? `The remediation of ${rr.spec.targetingData.alertName} ended as ${ledger.phase}.`,
     metadata,
-  };
+  });
 }
 
 export function successNotification(s: NotificationSource): NotificationContent {
   const rr = s.observed.rr;
-  return {
+  return fitted({
     type: 'success',
     priority: priorityFor(rr, 'success'),
     channels: s.settings.channels,
     title: `Remediated: ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
     message: s.ledger.message ?? 'The remediation completed.',
     metadata: { ...baseMetadata(rr), reason: s.ledger.reason ?? 'Succeeded' },
-  };
+  });
 }
 
 /** The one notification of a storm: how many requests arrived in the last minute, and for what. */
 export function stormNotification(s: NotificationSource, storm: StormSummary): NotificationContent {
   const rr = s.observed.rr;
-  const top = storm.top.map((t) => `${t.fingerprint} (${t.count})`).join(', ');
-  return {
+  const top = joinFitted(
+    storm.top.map((t) => `${t.fingerprint} (${t.count})`),
+    LIMITS.notificationMessage.max / 2,
+  );
+  return fitted({
     type: 'storm',
     priority: 'high',
     channels: s.settings.channels,
@@ -136,7 +156,11 @@ export function stormNotification(s: NotificationSource, storm: StormSummary): N
     metadata: {
       ...baseMetadata(rr),
       stormCount: String(storm.count),
-      topFingerprints: storm.top.map((t) => `${t.fingerprint}=${t.count}`).join(','),
+      topFingerprints: joinFitted(
+        storm.top.map((t) => `${t.fingerprint}=${t.count}`),
+        LIMITS.notificationMetadataValue,
+        ',',
+      ),
     },
-  };
+  });
 }

@@ -1,8 +1,10 @@
 // What a transition writes besides its phase: the reason's human sentence (status.message), the
 // phase that timed out, and the Kubernetes Event that announces it. The machine names a phase and,
-// for an outcome, a reason of API.md; everything said about it is built here, from the context (pure).
-import { REQUEST_REASONS, type RequestReason } from '../api/index.js';
+// for an outcome, a reason of API.md; everything said about it is built here, from the context (pure),
+// and fitted here to the limits of status.message and of an Event's message.
+import { LIMITS, REQUEST_REASONS, type RequestReason } from '../api/index.js';
 import { formatDuration } from '../util/duration.js';
+import { fitText, joinFitted } from '../util/fit.js';
 import { missingRecordedChildren, type EffectContext, type Fault, type KubeEvent } from './effects.js';
 import { PHASE_TIMEOUT, isTerminal, type Phase } from './phases.js';
 import { planProblem } from './plan.js';
@@ -50,7 +52,8 @@ function stepFailed(c: OutcomeContext): string {
 
 function childDeleted(c: OutcomeContext): string {
   const gone = missingRecordedChildren(c.observed, c.ledger.phase).map((r) => `${r.kind}/${r.name}`);
-  return `A child of phase ${c.ledger.phase} was deleted while it was working: ${gone.join(', ')}.`;
+  const lead = `A child of phase ${c.ledger.phase} was deleted while it was working: `;
+  return `${lead}${joinFitted(gone, LIMITS.requestMessage.max - lead.length - 1)}.`;
 }
 
 const verdictOf = (c: OutcomeContext) => c.observed.routing?.verdict;
@@ -128,12 +131,15 @@ const PHASE_MESSAGES: Partial<Record<Phase, Sentence>> = {
 /** The whole transition of `outcome`, taken from the context `c` it leaves. */
 export function transitionOf(c: OutcomeContext, outcome: Outcome): Transition {
   const { phase, reason } = outcome;
-  if (!reason) return { phase, message: PHASE_MESSAGES[phase]?.(c) };
+  const sentence = reason ? REASON_MESSAGES[reason] : PHASE_MESSAGES[phase];
+  const said = sentence?.(c);
+  const message = said === undefined ? undefined : fitText(said, LIMITS.requestMessage);
+  if (!reason) return { phase, message };
   const timedOut = REQUEST_REASONS[reason].phase === 'TimedOut';
   const t: Transition = {
     phase,
     reason,
-    message: REASON_MESSAGES[reason](c),
+    message,
     timeoutPhase: timedOut ? c.ledger.phase : undefined,
   };
   const v = verdictOf(c);
@@ -157,7 +163,10 @@ export function transitionEvent(from: Phase | undefined, t: Transition): KubeEve
   return {
     type: warning ? 'Warning' : 'Normal',
     reason: t.reason ?? `Phase${t.phase}`,
-    message: `${from ?? 'New'} -> ${t.phase}${t.message ? `: ${t.message}` : ''}`.slice(0, 1024),
+    message: fitText(
+      `${from ?? 'New'} -> ${t.phase}${t.message ? `: ${t.message}` : ''}`,
+      LIMITS.eventMessage,
+    ),
     notable: warning || (isTerminal(t.phase) && !suppressed) || t.phase === 'AwaitingApproval',
   };
 }

@@ -4,6 +4,7 @@
 import { fromPromise } from 'xstate';
 import type { EffectBatch, EffectResult } from './effects.js';
 import { remediationMachine } from './machine.js';
+import { retryAttempts } from './notification-failures.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 
 export type RuntimeMachine = typeof remediationMachine;
@@ -31,7 +32,11 @@ export function runtimeMachine({ applyEffects, retryBackoff }: MachineEffects): 
     machine = remediationMachine.provide({
       actors: { applyEffects: fromPromise<EffectResult, EffectBatch>(({ input }) => applyEffects(input)) },
       // `attempts` counts the failures so far, at least one here: the first retry waits initialMs.
-      delays: { retryDelay: ({ context }) => backoffDelay(retryBackoff, context.attempts - 1) },
+      delays: {
+        retryDelay: ({ context }) => backoffDelay(retryBackoff, context.attempts - 1),
+        notificationRetryDelay: ({ context }) =>
+          backoffDelay(retryBackoff, retryAttempts(context.failedNotifications) - 1),
+      },
     });
     byPolicy.set(key, machine);
   }

@@ -1,12 +1,22 @@
 // The request's status as the orchestrator wants it: the ledger of its decisions (phase, times,
 // history) plus what is derived from the children it observes (refs, progress, conditions). Pure.
 import {
+  LIMITS,
   REQUEST_REASONS,
   type RemediationRequest,
   type RemediationRequestStatus,
+  type RequestCondition,
   type RequestReason,
 } from '../api/index.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { fitText } from '../util/fit.js';
+import { NOTIFICATION_TYPES, type NotificationType } from './names.js';
+import {
+  NO_FAILED_NOTIFICATIONS,
+  NOTIFICATION_FAILED,
+  notificationCondition,
+  type FailedNotifications,
+} from './notification-failures.js';
 import type { Observed } from './observed.js';
 import {
   PHASE_PROGRESS,
@@ -127,7 +137,8 @@ export function enterPhase(ledger: Ledger, t: Transition, now: number, settings:
     message: t.message,
     startTime: ledger.startTime ?? at,
     phaseStartTime: at,
-    phaseHistory: history.slice(-settings.historyLimit),
+    // The CRD keeps at most 50 entries, whatever the setting allows in memory.
+    phaseHistory: history.slice(-Math.min(settings.historyLimit, LIMITS.requestPhaseHistory.max)),
   };
   if (t.phase === 'Blocked') {
     next.blockedReason = t.reason as Ledger['blockedReason'];
@@ -185,19 +196,24 @@ function ref(
   return recorded;
 }
 
-function conditionsOf(ledger: Ledger, observed: Observed, now: number): Condition[] {
+function conditionsOf(ledger: Ledger, observed: Observed, now: number, notices: Notices): Condition[] {
   const previous = new Map((observed.rr.status?.conditions ?? []).map((c) => [c.type, c]));
   const reached = new Set(ledger.phaseHistory.map((h) => h.phase));
   const ended = isTerminal(ledger.phase) ? lastActivePhase(ledger) : undefined;
   const out: Condition[] = [];
-  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
+  const set = (
+    type: RequestCondition,
+    status: 'True' | 'False' | 'Unknown',
+    reason: string,
+    message: string,
+  ): void => {
     const prev = previous.get(type);
     const lastTransitionTime = prev && prev.status === status ? prev.lastTransitionTime : iso(now);
     out.push({
       type,
       status,
       reason,
-      message,
+      message: fitText(message, LIMITS.conditionMessage),
       lastTransitionTime,
       observedGeneration: observed.rr.metadata?.generation,
     });
@@ -259,6 +275,13 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
   ) {
     set('Escalated', 'True', 'EscalationSent', 'An escalation notification was created.');
   }
+  const notice = notificationCondition(
+    notices.failed,
+    observed,
+    previous.has(NOTIFICATION_FAILED),
+    notices.wanted,
+  );
+  if (notice) set(NOTIFICATION_FAILED, notice.status, notice.reason, notice.message);
   if (ledger.phase === 'Completed')
     set('Ready', 'True', ledger.reason ?? 'Succeeded', message || 'The remediation completed.');
   else if (isTerminal(ledger.phase)) set('Ready', 'False', reason, message);
@@ -266,8 +289,21 @@ function conditionsOf(ledger: Ledger, observed: Observed, now: number): Conditio
   return out;
 }
 
+/** The notifications that failed, and those the request still means to create (effects.ts). */
+export interface Notices {
+  failed: FailedNotifications;
+  wanted: readonly NotificationType[];
+}
+const NO_NOTICES: Notices = { failed: NO_FAILED_NOTIFICATIONS, wanted: [] };
+
 /** The complete status the orchestrator wants the request to show. */
-export function desiredStatus(ledger: Ledger, observed: Observed, settings: Settings, now: number): Status {
+export function desiredStatus(
+  ledger: Ledger,
+  observed: Observed,
+  settings: Settings,
+  now: number,
+  notices: Notices = NO_NOTICES,
+): Status {
   const recorded = observed.rr.status ?? {};
   const timeouts = effectiveTimeouts(observed.rr, settings.timeouts);
   const steps = planSteps(observed);
@@ -279,7 +315,7 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     const base = ref(ke, old) ?? { name: '', namespace: '' };
     return { step, ...base, phase: phases.get(step) };
   });
-  const notificationRefs = (['approval', 'escalation', 'success', 'storm'] as const).flatMap((type) => {
+  const notificationRefs = NOTIFICATION_TYPES.flatMap((type) => {
     const nr = observed.notifications[type];
     const old = recorded.notificationRefs?.find((r) => r.type === type);
     const r = ref(nr, old);
@@ -319,7 +355,7 @@ export function desiredStatus(ledger: Ledger, observed: Observed, settings: Sett
     stepsCompleted: tally.completed,
     stepsFailed: tally.failed,
     phaseHistory: ledger.phaseHistory,
-    conditions: conditionsOf(ledger, observed, now),
+    conditions: conditionsOf(ledger, observed, now, notices),
   };
   return prune(status);
 }

@@ -63,7 +63,12 @@ export const ERROR_CODES = {
   INVALID_OBJECT: {
     category: 'C',
     retryable: false,
-    what: 'the API server rejected an object as invalid (400/422)',
+    what: 'the API server refused an object for good: invalid (400/422) or any other 4xx but 401/403/404/409/429',
+  },
+  OBJECT_TOO_LARGE: {
+    category: 'C',
+    retryable: false,
+    what: "an object is too large to store: the API server's body limit (413) or etcd's request limit",
   },
   CHILD_CONFLICT: {
     category: 'C',

@@ -9,3 +9,5 @@ export type * from './generated/notificationrequests.js';
 export * from './kinds.js';
 export * from './error-catalog.js';
 export * from './reasons.js';
+export * from './limits.js';
+export * from './conditions.js';

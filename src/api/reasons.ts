@@ -74,7 +74,7 @@ export const REQUEST_REASONS = {
     success: false,
     category: 'C',
     code: 'INVALID_OBJECT',
-    means: 'the API server refused a child for good',
+    means: 'the API server refused a child for good (invalid, too large)',
   },
   ChildDeleted: {
     phase: 'Failed',

@@ -224,7 +224,7 @@ export class Caches {
       notifications: Object.fromEntries(
         this.notifications
           .byOwner(uid)
-          .filter((nr) => nr.metadata?.name === childNames.notification(name, nr.spec.type))
+          .filter((nr) => nr.metadata?.name === childNames.notification(name, nr.spec.type, uid))
           .map((nr) => [nr.spec.type, nr]),
       ),
       routing:

@@ -21,6 +21,7 @@ import {
   type KubeEvent,
   type RequestRef,
 } from '../actors/effects.js';
+import type { NotificationType } from '../actors/names.js';
 import type { ChildObject } from '../actors/observed.js';
 import type { Status } from '../actors/status.js';
 import { OrchestratorError, classify } from '../k8s/errors.js';
@@ -32,6 +33,8 @@ import { projectAny } from './projection.js';
 
 export interface RemediationApiObserver {
   childCreated?(kind: ChildKindName, seconds: number): void;
+  /** A create failed (after the writer's retries): to be counted and logged, never silent. */
+  createFailed?(request: RequestRef, kind: ChildKindName, name: string, error: OrchestratorError): void;
   statusUpdate?(result: 'success' | 'conflict' | 'failure'): void;
   notificationCreated?(type: string): void;
   eventFailed?(error: unknown): void;
@@ -119,9 +122,19 @@ export class RemediationApi {
         result.objects.push(outcome.value);
         continue;
       }
-      const err = outcome.reason as OrchestratorError;
-      if (err.retryable) throw err;
+      const err = classify(outcome.reason, `create ${batch.creates[i]!.kind}`);
       const create = batch.creates[i]!;
+      this.observer.createFailed?.(request, create.kind, create.name, err);
+      if (create.kind === 'NotificationRequest') {
+        // Recorded, never blocking (API.md): the rest of the batch goes on.
+        const type = (create.body.spec as { type: NotificationType }).type;
+        result.notificationFailures = [
+          ...(result.notificationFailures ?? []),
+          { type, name: create.name, code: err.code, message: err.message, permanent: !err.retryable },
+        ];
+        continue;
+      }
+      if (err.retryable) throw err;
       result.terminal ??= {
         reason: err.code === 'CHILD_CONFLICT' ? 'ChildConflict' : 'ChildRejected',
         message: err.message,
@@ -194,9 +207,19 @@ export class RemediationApi {
   private async create(request: RequestRef, child: ChildCreate): Promise<ChildObject> {
     const what = `create ${child.kind} ${request.namespace}/${child.name}`;
     const started = this.clock.now();
+    // A notification is tried again by its actor after a backoff, while the request goes on: the
+    // writer's own retries would only hold back the status write behind it (a missing RBAC verb).
+    const retry =
+      child.kind === 'NotificationRequest'
+        ? (e: OrchestratorError): boolean => e.code === 'API_UNAVAILABLE'
+        : undefined;
     try {
-      const created = await this.writer.run<ChildObject>('create', child.kind, what, () =>
-        this.call('POST', collectionPath(child.kind, request.namespace), child.body),
+      const created = await this.writer.run<ChildObject>(
+        'create',
+        child.kind,
+        what,
+        () => this.call('POST', collectionPath(child.kind, request.namespace), child.body),
+        { retry },
       );
       this.observer.childCreated?.(child.kind, (this.clock.now() - started) / 1000);
       if (child.kind === 'NotificationRequest')

@@ -44,6 +44,12 @@ function serverMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * etcd refuses an object above its request limit (1.5 MiB by default); kube-apiserver passes that on
+ * as a 500 with this message (seen on v1.35), while its own body limit (3 MiB) answers 413.
+ */
+const ETCD_TOO_LARGE = /etcdserver: request is too large/;
+
 /** Classifies an error of an API call on `what` (e.g. "create AIAnalysis ns/name"). */
 export function classify(err: unknown, what: string): OrchestratorError {
   if (err instanceof OrchestratorError) return err;
@@ -53,6 +59,8 @@ export function classify(err: unknown, what: string): OrchestratorError {
     new OrchestratorError(code, `${what}: ${text}`, status, { cause: err });
   if (status === undefined)
     return make('API_UNAVAILABLE', `no answer from the API server (${detail}); retrying with backoff`);
+  if (status === 413 || (status === 500 && ETCD_TOO_LARGE.test(detail)))
+    return make('OBJECT_TOO_LARGE', `too large to store (${status}: ${detail}); it is not tried again`);
   if (status === 429 || status >= 500)
     return make('API_UNAVAILABLE', `the API server answered ${status} (${detail}); retrying with backoff`);
   if (status === 401 || status === 403)
@@ -63,6 +71,8 @@ export function classify(err: unknown, what: string): OrchestratorError {
   if (status === 404) return make('GONE', `not found (${detail})`);
   if (status === 409) return make('STATUS_CONFLICT', `conflict (${detail})`);
   if (status === 400 || status === 422) return make('INVALID_OBJECT', `rejected as invalid (${detail})`);
+  if (status >= 400)
+    return make('INVALID_OBJECT', `refused for good (${status}: ${detail}); it is not tried again`);
   return make('API_UNAVAILABLE', `unexpected answer ${status} (${detail})`);
 }
 

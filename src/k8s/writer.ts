@@ -94,7 +94,11 @@ export class ApiWriter {
     kind: string,
     what: string,
     call: () => Promise<T>,
-    options: { lane?: Lane } = {},
+    options: {
+      lane?: Lane;
+      /** Which transient failures (category B) are worth the same call again; all by default. */
+      retry?: (error: OrchestratorError) => boolean;
+    } = {},
   ): Promise<T> {
     const { clock } = this.options;
     let failures = 0;
@@ -133,7 +137,8 @@ export class ApiWriter {
           const classified = classify(err, what);
           // Only transient failures (category B) are worth the same call again; a conflict (E) needs
           // a fresh read first, which is the caller's to do.
-          if (classified.category !== 'B' || failures >= this.options.maxRetries) throw classified;
+          const worthIt = classified.category === 'B' && (options.retry?.(classified) ?? true);
+          if (!worthIt || failures >= this.options.maxRetries) throw classified;
           wait = backoffDelay(this.options.backoff, failures++);
         }
       } finally {

@@ -39,6 +39,8 @@ export interface Metrics {
   informerErrors: Counter<'kind' | 'phase'>;
   /** remediation_notifications_total{type}: NotificationRequests created (approval, escalation, success). */
   notifications: Counter<'type'>;
+  /** remediation_child_create_failures_total{kind,code}: creates that failed, by the error code of the catalog. */
+  childCreateFailures: Counter<'kind' | 'code'>;
   /** remediation_timeouts_total{phase}: phase is the timed-out phase, or "Global". */
   timeouts: Counter<'phase'>;
   /** remediation_blocked_requests{reason}: requests Blocked now, by blockedReason. */
@@ -174,6 +176,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'remediation_notifications_total',
       help: 'NotificationRequests created, by type (approval, escalation, success)',
       labelNames: ['type'] as const,
+      registers,
+    }),
+    childCreateFailures: new Counter({
+      name: 'remediation_child_create_failures_total',
+      help: 'Creates of children and notifications that failed after the API writer retried, by kind and error code',
+      labelNames: ['kind', 'code'] as const,
       registers,
     }),
     timeouts: new Counter({

@@ -101,7 +101,7 @@ describe('children are matched by name and owner', function () {
     });
     await k.patchStatus('RemediationProcessing', ns, 'decoy-nr-processing', { phase: 'Failed' });
     await waitPhase('decoy-nr', 'Failed');
-    await child('NotificationRequest', childNames.notification('decoy-nr', 'escalation'));
+    await child('NotificationRequest', childNames.notification('decoy-nr', 'escalation', rr.metadata.uid!));
   });
 
   it('fails a request whose execution is deleted right after its creation, and never creates it again', async function () {

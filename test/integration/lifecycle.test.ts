@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { CANCEL_ANNOTATION, KINDS } from '../../src/api/index.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
-import { remediationRequest } from '../support/fixtures.js';
+import { notificationName, remediationRequest } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, waitForEventReasons, type Obj } from '../support/kube.js';
 import { eventually } from '../support/load.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
@@ -83,7 +83,11 @@ describe('time and lifecycle', function () {
       return o?.spec?.cancelRequested === true ? o : undefined;
     });
     expect(rp.spec?.cancelRequested).to.equal(true);
-    const escalation = await k.waitUntil('NotificationRequest', ns, byName('stuck-escalation'));
+    const escalation = await k.waitUntil(
+      'NotificationRequest',
+      ns,
+      byName(notificationName(timedOut, 'escalation')),
+    );
     const meta = escalation.spec?.metadata as Record<string, string>;
     expect(meta).to.include({
       phase: 'TimedOut',
@@ -144,7 +148,7 @@ describe('time and lifecycle', function () {
       3000,
       4000,
     );
-    await k.waitUntil('NotificationRequest', ns, byName('slow-overall-escalation'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(timedOut, 'escalation')));
   });
 
   it('re-arms the deadline when spec.timeouts.executing is raised on a running request', async function () {
@@ -243,7 +247,7 @@ describe('time and lifecycle', function () {
     const failed = await waitPhase('retained', 'Failed');
     const expiry = Date.parse((failed.status as { retentionExpiryTime: string }).retentionExpiryTime);
     expect(expiry - Date.parse((failed.status as { completionTime: string }).completionTime)).to.equal(3000);
-    await k.waitUntil('NotificationRequest', ns, byName('retained-escalation'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(failed, 'escalation')));
     await k.waitUntil(
       'RemediationRequest',
       ns,
@@ -260,7 +264,7 @@ describe('time and lifecycle', function () {
       'the garbage collector removes the processing',
     );
     expect((await k.list('NotificationRequest', ns)).map((n) => n.metadata.name)).to.deep.equal([
-      'retained-escalation',
+      notificationName(failed, 'escalation'),
     ]);
   });
 

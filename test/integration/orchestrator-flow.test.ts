@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { FINALIZER } from '../../src/api/index.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
-import { remediationRequest } from '../support/fixtures.js';
+import { notificationName, remediationRequest } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, Objects, waitForEventReasons, type Obj } from '../support/kube.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
@@ -197,7 +197,7 @@ describe('the orchestrator drives a request through its phases', function () {
       reason: 'ApprovalRejected',
       message: 'Rejected by lead@example.com: too risky',
     });
-    await k.waitUntil('NotificationRequest', ns, byName('rejected-approval-escalation'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(rejected, 'escalation')));
 
     await toAnalyzing('rejected-analysis');
     await child('AIAnalysis', 'rejected-analysis-aianalysis');
@@ -207,7 +207,7 @@ describe('the orchestrator drives a request through its phases', function () {
     });
     const failed = await waitPhase('rejected-analysis', 'Failed');
     expect(status(failed)).to.include({ reason: 'AnalysisRejected', message: 'confidence too low' });
-    await k.waitUntil('NotificationRequest', ns, byName('rejected-analysis-escalation'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(failed, 'escalation')));
     expect(await k.list('WorkflowExecution', ns)).to.satisfy(
       (items: Obj[]) => !items.some((w) => w.metadata.name.startsWith('rejected-')),
     );
@@ -285,7 +285,7 @@ describe('the orchestrator drives a request through its phases', function () {
     ).to.equal(true);
     expect(status(done).completionTime).to.be.a('string');
     expect(status(done).retentionExpiryTime).to.be.a('string');
-    await k.waitUntil('NotificationRequest', ns, byName('diamond-success'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(done, 'success')));
   });
 
   it('fails on a failed step: StepFailed, no later step, one escalation', async function () {
@@ -298,7 +298,7 @@ describe('the orchestrator drives a request through its phases', function () {
     const failed = await waitPhase('step-fails', 'Failed');
     expect(status(failed)).to.include({ reason: 'StepFailed', stepsFailed: 1, stepsCompleted: 0 });
     expect(status(failed).message).to.equal('Step a failed: rollout stuck');
-    await k.waitUntil('NotificationRequest', ns, byName('step-fails-escalation'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(failed, 'escalation')));
     expect(await executions('step-fails')).to.deep.equal(['a']);
   });
 
@@ -316,7 +316,7 @@ describe('the orchestrator drives a request through its phases', function () {
     const failed = await waitPhase('deleted-child', 'Failed');
     expect(status(failed).reason).to.equal('ChildDeleted');
     expect(status(failed).message).to.include('RemediationProcessing/deleted-child-processing');
-    await k.waitUntil('NotificationRequest', ns, byName('deleted-child-escalation'));
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(failed, 'escalation')));
     expect(
       (await k.list('RemediationProcessing', ns)).some((o) => o.metadata.name === 'deleted-child-processing'),
       'not recreated',

@@ -9,7 +9,7 @@ import {
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { controlPlane } from '../support/control-plane-hooks.js';
-import { remediationRequest } from '../support/fixtures.js';
+import { notificationName, remediationRequest } from '../support/fixtures.js';
 import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
 import { startOrchestrator, type RunningOrchestrator } from '../support/orchestrator.js';
 
@@ -94,8 +94,10 @@ describe('the RBAC of config/rbac', function () {
     });
     await k.waitUntil('KubernetesExecution', ns, byName('least-privilege-step-a'));
     await k.patchStatus('KubernetesExecution', ns, 'least-privilege-step-a', { phase: 'Completed' });
-    await k.waitUntil('RemediationRequest', ns, inPhase('least-privilege', 'Completed'));
-    await k.waitUntil('NotificationRequest', ns, byName('least-privilege-success'));
+    const done = await k.waitUntil('RemediationRequest', ns, (items) =>
+      inPhase('least-privilege', 'Completed')(items) ? byName('least-privilege')(items) : undefined,
+    );
+    await k.waitUntil('NotificationRequest', ns, byName(notificationName(done, 'success')));
     const codes = (await orchestrator.metrics.apiRequests.get()).values.map((v) => String(v.labels.code));
     expect(
       codes.filter((c) => c === '401' || c === '403'),

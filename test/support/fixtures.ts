@@ -35,3 +35,8 @@ export function ownerReference(rr: Obj): Record<string, unknown> {
     blockOwnerDeletion: true,
   };
 }
+
+/** The name API.md gives the notification of `type` of a request with a short name: `<rr>-<type>-<uid8>`. */
+export function notificationName(rr: Obj, type: 'approval' | 'escalation' | 'success'): string {
+  return `${rr.metadata.name}-${type}-${(rr.metadata.uid ?? '').slice(0, 8)}`;
+}

@@ -2,13 +2,21 @@
 // applies a batch of writes the way the API server would (resourceVersions, uids, AlreadyExists).
 import type { ChildKindName, RemediationRequest } from '../../src/api/index.js';
 import type { EffectBatch, EffectResult, KubeEvent } from '../../src/actors/effects.js';
+import type { NotificationType } from '../../src/actors/names.js';
 import type { ChildObject, Observed } from '../../src/actors/observed.js';
+import { shorten } from '../../src/util/shorten.js';
 
 type Any = Record<string, unknown> & {
   metadata: Record<string, unknown> & { name: string };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
 };
+
+interface Refusal {
+  code: string;
+  message: string;
+  permanent: boolean;
+}
 
 const ownerUid = (o: Any): string | undefined =>
   (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
@@ -24,6 +32,8 @@ export class MemoryCluster {
   /** Children that exist but that the informer caches (snapshot) do not show yet. */
   readonly hidden = new Set<string>();
   failNext = 0;
+  /** Kinds whose creates the API server refuses, and how (see `refuse`). */
+  readonly refusals = new Map<ChildKindName, Refusal>();
 
   constructor(rr: RemediationRequest) {
     this.rr = {
@@ -70,6 +80,21 @@ export class MemoryCluster {
     for (const c of batch.creates) {
       const existing = this.children.get(c.name);
       this.writes.push(`create ${c.kind} ${c.name}`);
+      const refusal = this.refusals.get(c.kind);
+      if (refusal) {
+        // As RemediationApi does: a notification's failure is reported, a child's fails the request.
+        if (c.kind === 'NotificationRequest') {
+          const type = (c.body.spec as { type: NotificationType }).type;
+          result.notificationFailures = [
+            ...(result.notificationFailures ?? []),
+            { type, name: c.name, ...refusal },
+          ];
+        } else if (refusal.permanent) {
+          result.terminal ??= { reason: 'ChildRejected', message: refusal.message };
+          result.abandoned = [...(result.abandoned ?? []), c.name];
+        } else throw new Error(refusal.message);
+        continue;
+      }
       if (existing) {
         const owner = ownerUid(existing.object);
         if (owner !== undefined && owner !== batch.request.uid) {
@@ -85,7 +110,8 @@ export class MemoryCluster {
       }
       const object = this.bump({
         ...(c.body as unknown as Any),
-        metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${c.name}` },
+        // As long as a UID may be (64), so that what records it fits its schema.
+        metadata: { ...(c.body.metadata as Any['metadata']), uid: `uid-${shorten(c.name, 60)}` },
       }) as Any;
       this.children.set(c.name, { kind: c.kind, object });
       result.objects.push(object as unknown as ChildObject);
@@ -119,6 +145,17 @@ export class MemoryCluster {
     result.eventsSent = batch.events.length;
     return result;
   };
+
+  /** From now on the API server refuses every create of `kind`, with `code`; `undefined` lifts it. */
+  refuse(kind: ChildKindName, code: string | undefined, permanent = false): void {
+    if (code === undefined) this.refusals.delete(kind);
+    else this.refusals.set(kind, { code, permanent, message: `create ${kind}: refused with ${code}` });
+  }
+
+  /** How many creates of `kind` were attempted. */
+  attempts(kind: ChildKindName): number {
+    return this.writes.filter((w) => w.startsWith(`create ${kind} `)).length;
+  }
 
   child(name: string): Any {
     const c = this.children.get(name);

@@ -199,7 +199,7 @@ describe('the actor runtime (RemediationActor)', function () {
     await r.started();
     await r.childStatus('rr1-processing', { phase: 'Failed' });
     expect(r.calls.settled).to.deep.equal(['rr-uid']);
-    expect(r.cluster.names('NotificationRequest')).to.deep.equal(['rr1-escalation']);
+    expect(r.cluster.names('NotificationRequest')).to.deep.equal(['rr1-escalation-rr-uid']);
     await r.notify();
     await r.notify();
     expect(r.calls.settled).to.deep.equal(['rr-uid']);
@@ -217,6 +217,20 @@ describe('the actor runtime (RemediationActor)', function () {
     expect(r.calls.settled).to.deep.equal([]);
     r.clock.increment(1);
     await flush();
+    expect(r.calls.settled).to.deep.equal(['rr-uid']);
+  });
+
+  it('keeps a terminal request alive while its notification waits for the next attempt', async function () {
+    const r = runtime();
+    await r.started();
+    r.cluster.refuse('NotificationRequest', 'FORBIDDEN');
+    await r.childStatus('rr1-processing', { phase: 'Failed' });
+    expect(r.cluster.rr.status?.phase, 'the phase is written at once').to.equal('Failed');
+    expect(r.calls.settled).to.deep.equal([]);
+    r.cluster.refuse('NotificationRequest', undefined);
+    r.clock.increment(100);
+    await flush();
+    expect(r.cluster.names('NotificationRequest')).to.deep.equal(['rr1-escalation-rr-uid']);
     expect(r.calls.settled).to.deep.equal(['rr-uid']);
   });
 

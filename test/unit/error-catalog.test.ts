@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATEGORIES, ERROR_CODES, REQUEST_REASONS } from '../../src/api/index.js';
+import { CATEGORIES, ERROR_CODES, REQUEST_CONDITIONS, REQUEST_REASONS } from '../../src/api/index.js';
 import { markdownTable } from '../support/markdown-table.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -38,6 +38,13 @@ describe('the error catalog and docs/errors.md', function () {
         orDash(row.category),
         orDash('code' in row ? row.code : undefined),
       ]);
+  });
+
+  it('lists every condition with what it means, and no other', function () {
+    const rows = byFirstCell(markdownTable('docs/errors.md', 'condition'));
+    expect([...rows.keys()]).to.have.members(Object.keys(REQUEST_CONDITIONS));
+    for (const [condition, means] of Object.entries(REQUEST_CONDITIONS))
+      expect(rows.get(condition)?.[1], condition).to.equal(means);
   });
 
   it('links each reason with a code to that code’s category', function () {

@@ -132,7 +132,7 @@ describe('the remediation machine: effects', function () {
       'create KubernetesExecution rr1-step-b',
       'create KubernetesExecution rr1-step-c',
       'status Executing',
-      'create NotificationRequest rr1-success',
+      'create NotificationRequest rr1-success-rr-uid',
       'status Completed',
     ]);
     expect(h.cluster.events.map((e) => e.reason)).to.deep.equal([

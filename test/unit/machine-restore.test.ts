@@ -107,7 +107,7 @@ describe('the remediation machine: restore', function () {
       'A child of phase Analyzing was deleted while it was working: AIAnalysis/rr1-aianalysis.',
     );
     expect(h.notificationTypes()).to.deep.equal(['escalation']);
-    expect(creates(h.cluster.writes)).to.deep.equal(['create NotificationRequest rr1-escalation']);
+    expect(creates(h.cluster.writes)).to.deep.equal(['create NotificationRequest rr1-escalation-rr-uid']);
   });
 
   it('keeps a recorded child that the caches miss but the verify read finds', async function () {

@@ -120,7 +120,7 @@ describe('the remediation machine: transitions of API.md', function () {
       expect(nr?.spec.approvalContext).to.deep.equal(approvalContext);
       expect(nr?.metadata.ownerReferences).to.equal(undefined);
       expect(h.status().notificationRefs).to.deep.equal([
-        { type: 'approval', name: 'rr1-approval', namespace: 'ns', uid: 'uid-rr1-approval' },
+        { type: 'approval', name: 'rr1-approval-rr-uid', namespace: 'ns', uid: 'uid-rr1-approval-rr-uid' },
       ]);
       expect(condition(h, 'Approved')).to.include({ status: 'Unknown', reason: 'AwaitingApproval' });
       await h.childStatus('rr1-aianalysis', { message: 'still waiting' });
@@ -131,8 +131,8 @@ describe('the remediation machine: transitions of API.md', function () {
     it('never sends a second approval notification, even after the first one was deleted', async function () {
       const h = harness();
       await h.reach('AwaitingApproval');
-      h.cluster.deleteChild('rr1-approval');
-      await h.observe(['rr1-approval']);
+      h.cluster.deleteChild('rr1-approval-rr-uid');
+      await h.observe(['rr1-approval-rr-uid']);
       await h.childStatus('rr1-aianalysis', { message: 'still waiting' });
       expect(h.cluster.ofKind('NotificationRequest')).to.have.length(0);
       expect(h.status()).to.include({ phase: 'AwaitingApproval', approvalNotificationSent: true });

@@ -3,6 +3,7 @@ import { childNames, requestLabelValue } from '../../src/actors/names.js';
 import { shorten } from '../../src/util/shorten.js';
 
 const long = (n: number, c = 'a') => c.repeat(n);
+const UID = '0a1b2c3d-4e5f-6789-abcd-ef0123456789';
 
 describe('names: deterministic child names', function () {
   it('keeps a name that fits as it is', function () {
@@ -34,9 +35,9 @@ describe('names: deterministic child names', function () {
       childNames.workflow(rr),
       childNames.execution(rr, 'a'),
       childNames.execution(rr, 'b'),
-      childNames.notification(rr, 'approval'),
-      childNames.notification(rr, 'escalation'),
-      childNames.notification(rr, 'success'),
+      childNames.notification(rr, 'approval', UID),
+      childNames.notification(rr, 'escalation', UID),
+      childNames.notification(rr, 'success', UID),
     ];
     for (const name of all) expect(name.length).to.be.at.most(253);
     expect(new Set(all).size).to.equal(all.length);
@@ -49,8 +50,26 @@ describe('names: deterministic child names', function () {
       childNames.analysis('rr'),
       childNames.workflow('rr'),
       childNames.execution('rr', 'scale'),
-      childNames.notification('rr', 'success'),
-    ]).to.deep.equal(['rr-processing', 'rr-aianalysis', 'rr-workflow', 'rr-step-scale', 'rr-success']);
+      childNames.notification('rr', 'success', UID),
+    ]).to.deep.equal([
+      'rr-processing',
+      'rr-aianalysis',
+      'rr-workflow',
+      'rr-step-scale',
+      'rr-success-0a1b2c3d',
+    ]);
+  });
+
+  it("gives a request that reuses a deleted one's name notifications of its own", function () {
+    const other = 'ffee0011-2233-4455-6677-8899aabbccdd';
+    expect(childNames.notification('foo', 'escalation', UID)).to.equal('foo-escalation-0a1b2c3d');
+    expect(childNames.notification('foo', 'escalation', other)).to.equal('foo-escalation-ffee0011');
+  });
+
+  it('keeps the UID readable at the end of a shortened notification name', function () {
+    const name = childNames.notification(long(250, 'r'), 'escalation', UID);
+    expect(name).to.have.length(253);
+    expect(name).to.match(/^r+-[0-9a-f]{10}-0a1b2c3d$/);
   });
 
   it('makes label values of at most 63 characters that start and end alphanumeric', function () {

@@ -153,6 +153,25 @@ describe('the API writer', function () {
     expect(attempts).to.equal(4);
   });
 
+  it('retries only the transient failures the caller names, and reports the others at once', async function () {
+    const { w } = writer({ qps: 1000, burst: 1000 });
+    let attempts = 0;
+    const err = (await w
+      .run(
+        'create',
+        'X',
+        'create X ns/a',
+        () => {
+          attempts++;
+          return Promise.reject(apiError(403));
+        },
+        { retry: (e) => e.code === 'API_UNAVAILABLE' },
+      )
+      .catch((e: unknown) => e)) as OrchestratorError;
+    expect(err).to.include({ code: 'FORBIDDEN', retryable: true });
+    expect(attempts).to.equal(1);
+  });
+
   it('gives up after maxRetries with a classified, retryable error naming the call', async function () {
     const { w, clock } = writer({ qps: 1000, burst: 1000, maxRetries: 2 });
     const result = w.run('patch', 'X', 'write status of ns/a', () =>
@@ -170,9 +189,10 @@ describe('the API writer', function () {
     );
   });
 
-  it('does not retry what can never succeed: 422, 409 and 404', async function () {
+  it('does not retry what can never succeed: 422, 413, 409 and 404', async function () {
     for (const [code, expected] of [
       [422, 'INVALID_OBJECT'],
+      [413, 'OBJECT_TOO_LARGE'],
       [409, 'STATUS_CONFLICT'],
       [404, 'GONE'],
     ] as const) {
@@ -307,6 +327,11 @@ describe('the error catalog', function () {
       [apiError(409), 'STATUS_CONFLICT'],
       [apiError(400), 'INVALID_OBJECT'],
       [apiError(422), 'INVALID_OBJECT'],
+      [apiError(405), 'INVALID_OBJECT'],
+      [apiError(415), 'INVALID_OBJECT'],
+      [apiError(413), 'OBJECT_TOO_LARGE'],
+      [apiError(500, 'etcdserver: request is too large'), 'OBJECT_TOO_LARGE'],
+      [apiError(500, 'etcdserver: leader changed'), 'API_UNAVAILABLE'],
     ];
     for (const [err, code] of cases) {
       const c = classify(err, 'call');
@@ -318,6 +343,13 @@ describe('the error catalog', function () {
   it('says what to do about a refused call', function () {
     expect(classify(apiError(403, 'forbidden: cannot patch'), 'patch ns/a').message).to.equal(
       'patch ns/a: the API server answered 403 (forbidden: cannot patch); grant the orchestrator the verbs of config/rbac/role.yaml',
+    );
+  });
+  it('says that an object too large to store is not tried again', function () {
+    expect(
+      classify(apiError(413, 'Request entity too large: limit is 3145728'), 'create AIAnalysis ns/a').message,
+    ).to.equal(
+      'create AIAnalysis ns/a: too large to store (413: Request entity too large: limit is 3145728); it is not tried again',
     );
   });
   it('keeps an error that is already classified', function () {
