@@ -107,7 +107,9 @@ export class LeaderElector {
       if (outcome.result === 'acquired') {
         this.renewed(started);
         if (outcome.created) {
-          this.leadsFrom = started + this.options.renewDeadlineMs;
+          // From the create's answer, not from `started`: a renewal by the leader of the deleted Lease
+          // may have begun after our read was sent, but not after the create was answered.
+          this.leadsFrom = this.clock.now() + this.options.renewDeadlineMs;
           this.log.info(
             { waitMs: this.options.renewDeadlineMs },
             'created the Lease; leading once a leader of a deleted Lease must have stopped',

@@ -163,6 +163,25 @@ describe('leader election', function () {
     expect(e.isLeader).to.equal(true);
   });
 
+  it('after creating the Lease, counts the wait from the answer, not from the read before it', async function () {
+    const clock = new FakeClock();
+    const leases = new FakeLeases();
+    const { e } = elector(leases, clock);
+    let done = false;
+    leases.hang = true;
+    void e.acquire().then(() => (done = true));
+    await clock.advance(3_000);
+    leases.answerLate();
+    await clock.advance(50);
+    expect(leases.holder).to.equal('a');
+    await clock.advance(9_500);
+    expect(done).to.equal(false);
+    expect(e.isLeader).to.equal(false);
+    await clock.advance(1_000);
+    expect(done).to.equal(true);
+    expect(e.isLeader).to.equal(true);
+  });
+
   it('keeps leading while it renews', async function () {
     const clock = new FakeClock();
     const leases = new FakeLeases();
