@@ -1,11 +1,12 @@
 // What the NotificationRequests say: title, message, priority and metadata of the approval, the
 // escalation and the success notification, computed from what the actor observed and decided (pure).
 // Every text is fitted to the NotificationRequest schema's limits here, where it is built.
-import { LIMITS, type RemediationRequest } from '../api/index.js';
-import { fitText, joinFitted } from '../util/fit.js';
+import { LIMITS, type AIAnalysis, type RemediationRequest } from '../api/index.js';
+import { codePoints, fitText, joinFitted } from '../util/fit.js';
 import type { NotificationContent } from './children.js';
 import type { Observed } from './observed.js';
 import type { Phase } from './phases.js';
+import { notificationPlanPicture, type PictureStep } from './plan-picture.js';
 import { STORM_WINDOW_MS, type StormSummary } from './routing.js';
 import { lastActivePhase, type Ledger, type Settings } from './status.js';
 
@@ -53,21 +54,62 @@ function fitted(content: NotificationContent): NotificationContent {
   };
 }
 
-/** The approval's message: what a person is asked to approve. */
-function approvalMessage(s: NotificationSource): string {
-  const summary = s.observed.analysis?.status?.approvalContext?.summary;
-  return summary ?? 'The AI analysis recommends actions that need a person to approve them.';
+/** A recommended action is free text of up to 1024 characters: a node of the picture shows its start. */
+const ACTION_LABEL_MAX = 80;
+
+/**
+ * The plan a person is asked to approve, as steps of a picture: the analysis's recommendations with
+ * their dependencies (what the WorkflowExecution will be made from), or, when it has none, the
+ * approval context's recommended actions as steps without dependencies.
+ */
+export function approvalPlanSteps(analysis: AIAnalysis | undefined): PictureStep[] {
+  const recommendations = analysis?.status?.investigationResult?.recommendations ?? [];
+  if (recommendations.length > 0)
+    return recommendations.map((r) => ({ name: r.name, dependsOn: r.dependsOn ?? [] }));
+  return (analysis?.status?.approvalContext?.recommendedActions ?? [])
+    .map((action) => fitText(action.replace(/\s+/g, ' ').trim(), ACTION_LABEL_MAX))
+    .filter((action) => action !== '')
+    .map((name) => ({ name }));
+}
+
+const PLAN_HEADING = '\n\nThe plan to approve:\n';
+
+/**
+ * What a person is asked to approve: the analysis's summary, then the plan as an ASCII graph in what
+ * the message's limit leaves; the plan's Mermaid source goes to metadata.planMermaid (docs/notifications.md).
+ */
+function approvalText(s: NotificationSource): { message: string; planMermaid?: string } {
+  const analysis = s.observed.analysis;
+  // The AIAnalysis CRD keeps the summary to half the message's limit; the plan gets the rest.
+  const summary = fitText(
+    analysis?.status?.approvalContext?.summary ??
+      'The AI analysis recommends actions that need a person to approve them.',
+    LIMITS.notificationMessage.max / 2,
+  );
+  const steps = approvalPlanSteps(analysis);
+  if (steps.length === 0) return { message: summary };
+  const { ascii, mermaid } = notificationPlanPicture(steps, {
+    asciiMaxLength: LIMITS.notificationMessage.max - codePoints(summary + PLAN_HEADING),
+    mermaidMaxLength: LIMITS.notificationMetadataValue.max,
+  });
+  return { message: summary + PLAN_HEADING + ascii.text, planMermaid: mermaid.text };
 }
 
 export function approvalNotification(s: NotificationSource): NotificationContent {
   const rr = s.observed.rr;
+  const { message, planMermaid } = approvalText(s);
+  const metadata: Record<string, string> = {
+    ...baseMetadata(rr),
+    aiAnalysis: s.observed.analysis?.metadata?.name ?? '',
+  };
+  if (planMermaid !== undefined) metadata.planMermaid = planMermaid;
   return fitted({
     type: 'approval',
     priority: priorityFor(rr, 'approval'),
     channels: s.settings.channels,
     title: `Approval needed: remediation of ${rr.spec.targetingData.alertName} (${rr.metadata?.name})`,
-    message: approvalMessage(s),
-    metadata: { ...baseMetadata(rr), aiAnalysis: s.observed.analysis?.metadata?.name ?? '' },
+    message,
+    metadata,
     approvalContext: s.observed.analysis?.status?.approvalContext,
   });
 }

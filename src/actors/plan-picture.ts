@@ -1,5 +1,6 @@
 // The workflow plan as a picture: an ASCII dependency graph for terminals and notification messages,
 // Mermaid for whatever renders it, and both fitted to the NotificationRequest's length limits.
+import { LIMITS } from '../api/index.js';
 
 export interface PictureStep {
   name: string;
@@ -12,9 +13,9 @@ export interface PictureStep {
 export type PhaseColour = (text: string, phase: string | undefined) => string;
 
 /** spec.message maxLength of the NotificationRequest CRD (a unit test keeps it equal to the CRD). */
-export const NOTIFICATION_MESSAGE_MAX_LENGTH = 8192;
+export const NOTIFICATION_MESSAGE_MAX_LENGTH = LIMITS.notificationMessage.max;
 /** maxLength of each spec.metadata value of the NotificationRequest CRD. */
-export const NOTIFICATION_METADATA_VALUE_MAX_LENGTH = 1024;
+export const NOTIFICATION_METADATA_VALUE_MAX_LENGTH = LIMITS.notificationMetadataValue.max;
 
 export interface PlanLevels {
   /** Level 1 holds the steps without dependencies; a step sits one level below its deepest dependency. */
