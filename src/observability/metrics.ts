@@ -1,6 +1,7 @@
 // The operator's Prometheus metrics, on a registry of their own (never prom-client's global one): one
 // table of definitions, from which createMetrics builds each metric and the Metrics type is derived.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { KNOWN_LABELS, type LabelSet } from './known-labels.js';
 
 /** Phase durations run from sub-second transitions to the 1h global timeout and beyond. */
 const PHASE_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
@@ -13,6 +14,8 @@ interface Definition {
   help: string;
   labelNames?: readonly string[];
   buckets?: readonly number[];
+  /** Label sets exported at 0 from the start (./known-labels.ts says why). */
+  known?: readonly LabelSet[];
 }
 
 /** Every metric of docs/metrics.md, by the name the orchestrator's code uses; registered in this order. */
@@ -40,18 +43,21 @@ export const METRIC_DEFINITIONS = {
     name: 'remediation_active_requests',
     help: 'RemediationRequests currently in each phase',
     labelNames: ['phase'],
+    known: KNOWN_LABELS.activePhases,
   },
   blockedRequests: {
     type: 'gauge',
     name: 'remediation_blocked_requests',
     help: 'RemediationRequests currently Blocked, by the storm-protection rule that holds them',
     labelNames: ['reason'],
+    known: KNOWN_LABELS.blocked,
   },
   skipped: {
     type: 'counter',
     name: 'remediation_skipped_total',
     help: 'RemediationRequests that ended Skipped, by reason',
     labelNames: ['reason'],
+    known: KNOWN_LABELS.skipped,
   },
   stormMode: {
     type: 'gauge',
@@ -63,12 +69,14 @@ export const METRIC_DEFINITIONS = {
     name: 'remediation_outcomes_total',
     help: 'RemediationRequests that reached a terminal phase, by phase and reason',
     labelNames: ['phase', 'reason'],
+    known: KNOWN_LABELS.outcomes,
   },
   statusUpdates: {
     type: 'counter',
     name: 'remediation_status_updates_total',
     help: 'RemediationRequest status writes by result (success, conflict, failure)',
     labelNames: ['result'],
+    known: KNOWN_LABELS.statusResults,
   },
   childCreationLatency: {
     type: 'histogram',
@@ -110,6 +118,7 @@ export const METRIC_DEFINITIONS = {
     name: 'remediation_actors',
     help: 'Actors by state (running, passivated)',
     labelNames: ['state'],
+    known: KNOWN_LABELS.actorStates,
   },
   actorRestarts: {
     type: 'counter',
@@ -121,30 +130,35 @@ export const METRIC_DEFINITIONS = {
     name: 'remediation_informer_events_total',
     help: 'Watch events received by the informers, by kind and event type',
     labelNames: ['kind', 'type'],
+    known: KNOWN_LABELS.informerEvents,
   },
   informerErrors: {
     type: 'counter',
     name: 'remediation_informer_errors_total',
     help: 'Informer list and watch failures, by kind and phase (list, watch)',
     labelNames: ['kind', 'phase'],
+    known: KNOWN_LABELS.informerErrors,
   },
   notifications: {
     type: 'counter',
     name: 'remediation_notifications_total',
-    help: 'NotificationRequests created, by type (approval, escalation, success)',
+    help: 'NotificationRequests created, by type (approval, escalation, success, storm)',
     labelNames: ['type'],
+    known: KNOWN_LABELS.notificationTypes,
   },
   childCreateFailures: {
     type: 'counter',
     name: 'remediation_child_create_failures_total',
     help: 'Creates of children and notifications that failed after the API writer retried, by kind and error code',
     labelNames: ['kind', 'code'],
+    known: KNOWN_LABELS.childCreateFailures,
   },
   timeouts: {
     type: 'counter',
     name: 'remediation_timeouts_total',
     help: 'RemediationRequests that timed out, by the phase that timed out',
     labelNames: ['phase'],
+    known: KNOWN_LABELS.timeouts,
   },
 } as const satisfies Record<string, Definition>;
 
@@ -163,10 +177,16 @@ export type Metrics = { [K in keyof Definitions]: MetricOf<Definitions[K]> } & {
 };
 
 function build(definition: Definition, registry: Registry): Counter | Gauge | Histogram {
-  const { type, name, help, labelNames = [], buckets } = definition;
+  const { type, name, help, labelNames = [], buckets, known = [] } = definition;
   const config = { name, help, labelNames, registers: [registry] };
-  if (type === 'histogram') return new Histogram({ ...config, buckets: buckets && [...buckets] });
-  return type === 'counter' ? new Counter(config) : new Gauge(config);
+  if (type === 'histogram') {
+    const histogram = new Histogram({ ...config, buckets: buckets && [...buckets] });
+    for (const labels of known) histogram.zero(labels);
+    return histogram;
+  }
+  const metric = type === 'counter' ? new Counter(config) : new Gauge(config);
+  for (const labels of known) metric.inc(labels, 0);
+  return metric;
 }
 
 /** All metrics on `registry` (a fresh one by default), plus prom-client's process metrics (CPU, RSS, event loop). */
