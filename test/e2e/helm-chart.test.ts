@@ -139,6 +139,8 @@ describe('the Helm chart', function () {
       'RemediationWatchesFailing',
       'RemediationStatusConflicts',
       'RemediationWritesThrottled',
+      'RemediationStormMode',
+      'RemediationRequestsBlockedTooLong',
     ]);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const { alert, expr } of rules) {
