@@ -236,7 +236,7 @@ function rows(): [string, (TimeseriesPanel | StatPanel)[]][] {
         series({
           title: 'Storm mode',
           description:
-            'Whether an alert storm holds new non-critical requests back (StormProtection; docs/storm-protection.md).',
+            'Whether an alert storm holds new non-critical requests back (StormProtection; docs/storm-protection.md; alert after 15m).',
           unit: 'none',
           queries: [{ expr: `max(remediation_storm_mode{${sel}})`, legend: 'storm' }],
           size: THIRD,
@@ -252,7 +252,8 @@ function rows(): [string, (TimeseriesPanel | StatPanel)[]][] {
         }),
         series({
           title: 'Skipped per minute by reason',
-          description: 'Requests that ended Skipped (Deduplicated, RecentlyRemediated, BlockedTooLong).',
+          description:
+            'Requests that ended Skipped (Deduplicated, RecentlyRemediated, BlockedTooLong: alert on any).',
           unit: 'opm',
           queries: [
             { expr: `sum by (reason) (${rate('remediation_skipped_total')}) * 60`, legend: '{{reason}}' },

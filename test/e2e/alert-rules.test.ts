@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { buildTool, runTool } from '../support/go-tools.js';
+import { chartDir as chart, helmBinary, helmTemplate, helmTemplateRefusal } from '../support/helm.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const chart = join(root, 'charts/remediation-orchestrator');
 const unitTests = join(root, 'test/alerts/rules.test.yaml');
 const runbooks = join(root, 'docs/runbooks');
 
@@ -38,15 +38,14 @@ describe("the chart's alerts", function () {
 
   before(async function () {
     this.timeout(40 * 60_000); // a cold machine builds helm and promtool from the Go module proxy
-    helm = await buildTool('helm');
+    helm = await helmBinary();
     promtool = await buildTool('promtool');
   });
 
   /** The groups of the PrometheusRule `helm template` renders with `args` (release r, namespace ops). */
   async function ruleGroups(args: string[] = []): Promise<RuleGroup[]> {
     const set = ['metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true'];
-    const r = await runTool(helm, [
-      'template',
+    const objects = await helmTemplate<{ kind?: string; spec: { groups: RuleGroup[] } }>(helm, [
       'r',
       chart,
       '-n',
@@ -54,10 +53,7 @@ describe("the chart's alerts", function () {
       ...set.flatMap((s) => ['--set', s]),
       ...args,
     ]);
-    expect(r.ok, r.err).to.equal(true);
-    const rule = parseAllDocuments(r.out)
-      .map((d) => d.toJS() as { kind?: string; spec: { groups: RuleGroup[] } } | null)
-      .find((o) => o?.kind === 'PrometheusRule');
+    const rule = objects.find((o) => o.kind === 'PrometheusRule');
     expect(rule, 'a PrometheusRule is rendered').to.not.equal(undefined);
     return rule!.spec.groups;
   }
@@ -108,7 +104,7 @@ describe("the chart's alerts", function () {
     const base = values.metrics.prometheusRule.runbookBaseUrl;
     const index = await readFile(join(runbooks, 'README.md'), 'utf8');
     const rules = (await ruleGroups()).flatMap((g) => g.rules);
-    expect(rules.length).to.equal(6);
+    expect(rules.length).to.equal(8);
     for (const { alert, expr, labels, annotations } of rules) {
       expect(labels.severity, alert).to.be.oneOf(['warning', 'critical']);
       expect(annotations.summary, alert).to.have.length.greaterThan(10);
@@ -143,16 +139,14 @@ describe("the chart's alerts", function () {
     const single = ['--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1'];
     const alerts = (await ruleGroups(single)).flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts).to.not.include('RemediationOrchestratorLeader');
-    expect(alerts).to.have.length(5);
+    expect(alerts).to.have.length(7);
 
-    const bad = await runTool(helm, [
-      'template',
+    const bad = await helmTemplateRefusal(helm, [
       'r',
       chart,
       '--set',
       'metrics.prometheusRule.runbookBaseUrl=docs/runbooks',
     ]);
-    expect(bad.ok).to.equal(false);
-    expect(bad.err).to.contain('/metrics/prometheusRule/runbookBaseUrl');
+    expect(bad).to.contain('/metrics/prometheusRule/runbookBaseUrl');
   });
 });

@@ -18,12 +18,11 @@ import { SCENARIO_ANNOTATION, startSimulator, type Simulator } from '../../src/s
 import { freePort } from '../../src/testing/processes.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { targetingData } from '../support/fixtures.js';
-import { buildTool, runTool as helm } from '../support/go-tools.js';
+import { chartDir as chart, helm, helmBinary, helmTemplate, helmTemplateRefusal } from '../support/helm.js';
 import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } from '../support/kube.js';
 import { startNodeProcess } from '../support/orchestrator-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const chart = join(root, 'charts/remediation-orchestrator');
 const scenario = JSON.stringify({
   processing: { delayMs: 0 },
   analysis: { delayMs: 0 },
@@ -37,25 +36,14 @@ describe('the Helm chart', function () {
   this.timeout(180_000);
   let bin: string;
 
-  /** The objects `helm template` renders with `args`; fails the test if helm refuses. */
-  async function rendered<T = KubernetesObject>(args: string[]): Promise<T[]> {
-    const r = await helm(bin, ['template', ...args]);
-    expect(r.ok, r.err).to.equal(true);
-    return parseAllDocuments(r.out)
-      .map((d) => d.toJS() as T | null)
-      .filter((o): o is T => o !== null);
-  }
-
+  const rendered = <T = KubernetesObject>(args: string[]) => helmTemplate<T>(bin, args);
   /** Expects `helm template` with `args` to refuse, saying `message`. */
-  async function refuses(args: string[], message: string): Promise<void> {
-    const r = await helm(bin, ['template', ...args]);
-    expect(r.ok, `helm template ${args.join(' ')} is refused`).to.equal(false);
-    expect(r.err).to.contain(message);
-  }
+  const refuses = async (args: string[], message: string) =>
+    expect(await helmTemplateRefusal(bin, args)).to.contain(message);
 
   before(async function () {
     this.timeout(900_000);
-    bin = await buildTool('helm');
+    bin = await helmBinary();
   });
 
   it('passes helm lint --strict', async function () {
@@ -139,6 +127,8 @@ describe('the Helm chart', function () {
       'RemediationWatchesFailing',
       'RemediationStatusConflicts',
       'RemediationWritesThrottled',
+      'RemediationStormMode',
+      'RemediationRequestsBlockedTooLong',
     ]);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const { alert, expr } of rules) {
