@@ -160,6 +160,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.actors.set({ state: 'passivated' }, passivated);
       },
       restarted: () => metrics.actorRestarts.inc(),
+      stopped: () => metrics.actorsStopped.inc(),
     },
   });
   caches.onRouting({

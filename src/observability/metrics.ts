@@ -33,6 +33,8 @@ export interface Metrics {
   actors: Gauge<'state'>;
   /** remediation_actor_restarts_total: actors restarted after a crash. */
   actorRestarts: Counter;
+  /** remediation_actors_stopped_total: actors that crashed more than --actor-max-restarts times and stay stopped. */
+  actorsStopped: Counter;
   /** remediation_informer_events_total{kind,type}: type is ADDED, MODIFIED, DELETED (or BOOKMARK). */
   informerEvents: Counter<'kind' | 'type'>;
   /** remediation_informer_errors_total{kind,phase}: phase is list or watch. */
@@ -158,6 +160,11 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     actorRestarts: new Counter({
       name: 'remediation_actor_restarts_total',
       help: 'Actors restarted after a crash',
+      registers,
+    }),
+    actorsStopped: new Counter({
+      name: 'remediation_actors_stopped_total',
+      help: 'Actors that crashed more than --actor-max-restarts times, left stopped until their request changes',
       registers,
     }),
     informerEvents: new Counter({
