@@ -8,7 +8,7 @@ import type { Settings } from './actors/status.js';
 import type { Config } from './config.js';
 import { Caches } from './cluster/caches.js';
 import { missingCrds } from './cluster/installed-kinds.js';
-import { fenceWrites, KubeHttp } from './k8s/kube-http.js';
+import { fenceWrites, KubeHttp, setRequestTimeout } from './k8s/kube-http.js';
 import { ownerUid } from './cluster/owner.js';
 import { withConnectionReuse } from './k8s/connection-reuse.js';
 import { RemediationApi } from './cluster/remediation-api.js';
@@ -79,6 +79,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, clock, logger, metrics } = deps;
   const kubeConfig = withConnectionReuse(deps.kubeConfig);
   if (deps.fence) fenceWrites(kubeConfig, deps.fence);
+  setRequestTimeout(kubeConfig, config.kube.requestTimeoutMs);
   const writer = new ApiWriter(
     { ...config.api, clock, fence: deps.fence },
     {
