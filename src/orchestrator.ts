@@ -3,11 +3,12 @@
 // main.ts gives it the real client, logger and clock; tests give it the real control plane.
 import type { KubeSource } from './k8s/cluster-access.js';
 import { isTerminal } from './actors/phases.js';
+import type { Observed } from './actors/observed.js';
 import type { Settings } from './actors/status.js';
 import type { Config } from './config.js';
 import { Caches } from './cluster/caches.js';
 import { missingCrds } from './cluster/installed-kinds.js';
-import { fenceWrites, KubeHttp } from './k8s/kube-http.js';
+import { fenceWrites, KubeHttp, setRequestTimeout } from './k8s/kube-http.js';
 import { ownerUid } from './cluster/owner.js';
 import { withConnectionReuse } from './k8s/connection-reuse.js';
 import { RemediationApi } from './cluster/remediation-api.js';
@@ -26,6 +27,8 @@ export interface OrchestratorDeps {
   onApiRequest?: (verb: string, kind: string, code: string) => void;
   /** The leadership gate (LeaderElector.isLeader): every write is refused unsent while it is false. */
   fence?: () => boolean;
+  /** Tests only: every view an actor reads passes through it (to make one request's machine throw). */
+  alterView?: (observed: Observed) => Observed;
 }
 
 export interface Orchestrator {
@@ -76,6 +79,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
   const { config, clock, logger, metrics } = deps;
   const kubeConfig = withConnectionReuse(deps.kubeConfig);
   if (deps.fence) fenceWrites(kubeConfig, deps.fence);
+  setRequestTimeout(kubeConfig, config.kube.requestTimeoutMs);
   const writer = new ApiWriter(
     { ...config.api, clock, fence: deps.fence },
     {
@@ -136,8 +140,13 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
     restartBackoff: config.actors.restartBackoff,
     maxRestarts: config.actors.maxRestarts,
     recentlyFinishedSize: config.actors.recentlyFinishedCacheSize,
-    view: (ref) =>
-      caches.view(ref.namespace, ref.name, ref.uid, { settings: config.storm, now: clock.now() }),
+    view: (ref) => {
+      const observed = caches.view(ref.namespace, ref.name, ref.uid, {
+        settings: config.storm,
+        now: clock.now(),
+      });
+      return observed && deps.alterView ? deps.alterView(observed) : observed;
+    },
     decided: (ref, decision) => caches.requestIndex.decided(ref.uid, decision),
     applyEffects: api.apply,
     deleteRequest: api.deleteRequest,
@@ -160,6 +169,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         metrics.actors.set({ state: 'passivated' }, passivated);
       },
       restarted: () => metrics.actorRestarts.inc(),
+      stopped: () => metrics.actorsStopped.inc(),
     },
   });
   caches.onRouting({

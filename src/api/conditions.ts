@@ -11,6 +11,8 @@ export const REQUEST_CONDITIONS = {
   Escalated: 'an escalation notification was created',
   NotificationFailed:
     'a notification could not be created (the reason is the error code, the message says whether it is retried); False once every one that failed exists',
+  ActorStopped:
+    "the request's actor crashed more than --actor-max-restarts times and stays stopped until the request's spec changes, it is cancelled or it is deleted (reason CrashedTooOften, the message has the error); gone once its actor runs again",
 } as const satisfies Record<string, string>;
 
 export type RequestCondition = keyof typeof REQUEST_CONDITIONS;

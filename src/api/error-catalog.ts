@@ -40,8 +40,9 @@ export const CATEGORIES = {
 export type Category = keyof typeof CATEGORIES;
 
 /**
- * Every error code the orchestrator raises. `category` is null for an error that is not about a
- * request (a bad configuration stops the process before any request is seen).
+ * Every error code the orchestrator raises. `category` is null for an error outside the seed's
+ * categories: a bad configuration (it stops the process before any request is seen), or a bug of the
+ * orchestrator itself (an actor that keeps crashing).
  */
 export const ERROR_CODES = {
   CHILD_NOT_FOUND: {
@@ -84,6 +85,11 @@ export const ERROR_CODES = {
     category: 'E',
     retryable: true,
     what: 'the object changed under a write (409); re-read and retried',
+  },
+  ACTOR_STOPPED: {
+    category: null,
+    retryable: false,
+    what: "a request's actor crashed more than --actor-max-restarts times; it stays stopped until the request changes",
   },
   CONFIG_INVALID: {
     category: null,

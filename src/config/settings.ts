@@ -102,6 +102,18 @@ export const SETTINGS = [
     why: 'Namespaces to watch: fewer namespaces need less RBAC, and all of them need cluster-wide RBAC.',
   },
   {
+    path: 'kube.requestTimeoutMs',
+    flag: 'request-timeout',
+    kind: 'duration',
+    default: 30 * SECOND,
+    max: 5 * MINUTE,
+    example: '30s',
+    why:
+      'A call to the API server (a watch: its first answer) given no answer for this long is given up ' +
+      'and retried, and a connection that then does not answer a PING is dropped, with its watches; ' +
+      "kube-apiserver ends its own calls after 60 s, undici's default would wait 300 s.",
+  },
+  {
     path: 'timeouts.global',
     flag: 'timeout-global',
     kind: 'duration',

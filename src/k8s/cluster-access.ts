@@ -30,6 +30,14 @@ export function isClusterAccess(source: KubeSource): source is ClusterAccess {
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/**
+ * The HTTP/2 PING interval of every agent to the API server. undici drops a connection whose PING is
+ * still unanswered when the next one is due, so one that silently died (a NAT or load balancer forgot
+ * it: no RST, no FIN) is found within twice this, with every watch on it. undici's default is 60 s,
+ * which left watches on such a connection stalled for up to two minutes.
+ */
+export const PING_INTERVAL_MS = 10_000;
+
 export interface InClusterOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The directory of the ServiceAccount's token and ca.crt. */
@@ -65,7 +73,10 @@ export function inClusterAccess(options: InClusterOptions = {}): ClusterAccess |
         // keepAliveInitialDelay as client-go and client-node: under cloud load balancers' idle timeouts.
         agent = {
           ca,
-          dispatcher: new Agent({ connect: { ca, keepAlive: true, keepAliveInitialDelay: 30_000 } }),
+          dispatcher: new Agent({
+            connect: { ca, keepAlive: true, keepAliveInitialDelay: 30_000 },
+            h2Options: { pingInterval: PING_INTERVAL_MS },
+          }),
         };
       }
       return Promise.resolve({

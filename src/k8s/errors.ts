@@ -5,8 +5,8 @@ import { ERROR_CODES, type Category, type ErrorCode } from '../api/error-catalog
 
 export { ERROR_CODES, type Category, type ErrorCode };
 
-/** The codes a call can fail with; CONFIG_INVALID is ConfigError's, raised before any call. */
-export type CallErrorCode = Exclude<ErrorCode, 'CONFIG_INVALID'>;
+/** The codes a call can fail with: not CONFIG_INVALID (ConfigError's, raised before any call) nor ACTOR_STOPPED. */
+export type CallErrorCode = Exclude<ErrorCode, 'CONFIG_INVALID' | 'ACTOR_STOPPED'>;
 
 export class OrchestratorError extends Error {
   readonly category: Category;

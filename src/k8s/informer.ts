@@ -51,6 +51,9 @@ interface ListResult<T> {
 
 class GoneError extends Error {}
 
+/** How long after its timeoutSeconds a watch may still end on its own before it is presumed dead. */
+const WATCH_END_MARGIN_MS = 30_000;
+
 export class Informer<T extends KubeObject> {
   private readonly store: IndexedStore<T>;
   private readonly handlers: InformerHandler<T>[] = [];
@@ -195,11 +198,12 @@ export class Informer<T extends KubeObject> {
         this.watch();
       }
     };
+    // The server closes the watch after this; a fresh one starts from the last resourceVersion.
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
     const query: Query = {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
-      // The server closes the watch after this; a fresh one starts from the last resourceVersion.
-      timeoutSeconds: 240 + Math.floor(Math.random() * 120),
+      timeoutSeconds,
     };
     if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
     const started = this.http.watch<T & { code?: number }>(
@@ -225,7 +229,13 @@ export class Informer<T extends KubeObject> {
         else if (type === 'DELETED') this.store.remove(this.transformed(object));
       },
       (err) => end(err),
-      { inactivityMs: this.options.watchInactivityMs ?? 150_000 },
+      {
+        // Silent past the end the server was asked for, it cannot be alive, whatever the setting.
+        inactivityMs: Math.min(
+          this.options.watchInactivityMs ?? 150_000,
+          timeoutSeconds * 1000 + WATCH_END_MARGIN_MS,
+        ),
+      },
     );
     started.then(
       (req) => {

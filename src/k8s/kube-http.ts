@@ -44,11 +44,14 @@ export interface WatchHandle {
 export interface KubeHttpOptions {
   /** How long resolved auth headers and dispatcher are reused before asking the KubeConfig again. */
   authCacheMs?: number;
+  /** Overrides the source's request timeout (setRequestTimeout) for this client. */
+  requestTimeoutMs?: number;
   /** Not subject to fenceWrites (leader election's own calls on its Lease). */
   unfenced?: boolean;
 }
 
 const fences = new WeakMap<KubeSource, () => boolean>();
+const requestTimeouts = new WeakMap<KubeSource, number>();
 
 /**
  * Every KubeHttp of this KubeConfig (or ClusterAccess) asks `gate` right before it sends a write (not a GET), at the last
@@ -57,6 +60,25 @@ const fences = new WeakMap<KubeSource, () => boolean>();
 export function fenceWrites(source: KubeSource, gate: () => boolean): void {
   fences.set(source, gate);
 }
+
+/**
+ * Every KubeHttp of this KubeConfig (or ClusterAccess) gives a call up after `ms` without its response
+ * headers, or between two parts of its body; a watch, after `ms` without its headers. undici's own
+ * bounds are 300 s, and a connection that silently died held calls that long.
+ */
+export function setRequestTimeout(source: KubeSource, ms: number): void {
+  requestTimeouts.set(source, ms);
+}
+
+/** A call given up after the request timeout; classified API_UNAVAILABLE (no answer), so retried. */
+export class RequestTimeoutError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** A non-2xx answer. `body` is the server's Status object, or its text when that is not JSON. */
 export class KubeApiError extends Error {
@@ -83,10 +105,13 @@ interface Connection extends Credentials {
 
 const DEFAULT_AUTH_CACHE_MS = 5_000;
 const DEFAULT_WATCH_INACTIVITY_MS = 30_000;
+/** As --request-timeout's default (src/config/settings.ts), for clients built without the setting. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class KubeHttp {
   private readonly authCacheMs: number;
   private readonly unfenced: boolean;
+  private readonly requestTimeoutMs: number | undefined;
   private connection: Connection | undefined;
   private resolving: Promise<Connection> | undefined;
 
@@ -98,6 +123,12 @@ export class KubeHttp {
     withConnectionReuse(source);
     this.authCacheMs = options.authCacheMs ?? DEFAULT_AUTH_CACHE_MS;
     this.unfenced = options.unfenced ?? false;
+    this.requestTimeoutMs = options.requestTimeoutMs;
+  }
+
+  /** Read per call: the orchestrator sets it on the source after some clients of it exist. */
+  private get timeoutMs(): number {
+    return this.requestTimeoutMs ?? requestTimeouts.get(this.source) ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   /** JSON in, JSON out. Throws a KubeApiError on a non-2xx answer; a connection failure as it comes. */
@@ -123,25 +154,20 @@ export class KubeHttp {
     const connection = await this.connect();
     if (method !== 'GET' && !this.unfenced && fences.get(this.source)?.() === false)
       throw new Error(`${method} ${path}: refused, not sent: this replica no longer holds the leader Lease`);
-    const { body } = options;
-    const response = await undiciRequest(connection.server + path + queryString(options.query), {
-      method,
-      dispatcher: connection.dispatcher,
-      headers:
-        body === undefined
-          ? connection.headers
-          : { ...connection.headers, 'content-type': options.contentType ?? ContentType.json },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.body.text();
-    if (response.statusCode < 200 || response.statusCode >= 300)
-      throw apiError(
-        method,
-        path,
-        response.statusCode,
-        text,
-        retryAfterSeconds(response.headers['retry-after']),
+    const timeoutMs = this.timeoutMs;
+    let answer: Answer;
+    try {
+      answer = await exchange(connection, method, path, options, timeoutMs);
+    } catch (err) {
+      if (!UNDICI_TIMEOUTS.has((err as { code?: string }).code ?? '')) throw err;
+      throw new RequestTimeoutError(
+        `${method} ${path}: no answer from the API server within ${timeoutMs} ms (--request-timeout)`,
+        { cause: err },
       );
+    }
+    const { statusCode, headers, text } = answer;
+    if (statusCode < 200 || statusCode >= 300)
+      throw apiError(method, path, statusCode, text, retryAfterSeconds(headers['retry-after']));
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -193,6 +219,7 @@ export class KubeHttp {
       method: 'GET',
       dispatcher: connection.dispatcher,
       headers: connection.headers,
+      headersTimeout: this.timeoutMs,
       // The inactivity check above replaces undici's own body timeout (300 s by default).
       bodyTimeout: 0,
     }).then(
@@ -253,6 +280,37 @@ export class KubeHttp {
       expiresAt: Date.now() + this.authCacheMs,
     };
   }
+}
+
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** One call, its whole body read; undici's own timeouts set to `timeoutMs`. */
+async function exchange(
+  connection: Credentials,
+  method: Method,
+  path: string,
+  options: RequestOptions,
+  timeoutMs: number,
+): Promise<Answer> {
+  const { body } = options;
+  const response = await undiciRequest(connection.server + path + queryString(options.query), {
+    method,
+    dispatcher: connection.dispatcher,
+    headers:
+      body === undefined
+        ? connection.headers
+        : { ...connection.headers, 'content-type': options.contentType ?? ContentType.json },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    // On HTTP/2 a timed-out stream is reset alone, and undici PINGs its connection: one that does not
+    // answer either is dropped, with every call and watch on it.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  return { statusCode: response.statusCode, headers: response.headers, text: await response.body.text() };
 }
 
 async function kubeConfigCredentials(kubeConfig: KubeConfig): Promise<Credentials> {

@@ -125,6 +125,11 @@ export const METRIC_DEFINITIONS = {
     name: 'remediation_actor_restarts_total',
     help: 'Actors restarted after a crash',
   },
+  actorsStopped: {
+    type: 'counter',
+    name: 'remediation_actors_stopped_total',
+    help: 'Actors that crashed more than --actor-max-restarts times, left stopped until their request changes',
+  },
   informerEvents: {
     type: 'counter',
     name: 'remediation_informer_events_total',

@@ -12,6 +12,7 @@ import type { Clock } from '../util/clock.js';
 import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
 import { isNewerResourceVersion } from '../util/resource-version.js';
 import { DeadlineHeap } from './deadline-heap.js';
+import { changeMark, StoppedReporter } from './stopped.js';
 
 export interface SupervisorLog extends ActorLog {
   child(bindings: Record<string, unknown>): SupervisorLog;
@@ -20,6 +21,8 @@ export interface SupervisorLog extends ActorLog {
 export interface SupervisorObserver extends ActorObserver {
   actors?(running: number, passivated: number): void;
   restarted?(): void;
+  /** An actor spent its restart budget: it stays stopped until its request changes. */
+  stopped?(): void;
   active?(phase: Phase, delta: number): void;
 }
 
@@ -52,6 +55,9 @@ export class Supervisor {
   private readonly uidByName = new Map<string, string>();
   private readonly restarts = new Map<string, number>();
   private readonly restartTimers = new Map<string, TimerHandle>();
+  /** Actors that crashed too often, by UID: what their request looked like (changeMark) when they stopped. */
+  private readonly stopped = new Map<string, string>();
+  private readonly stoppedReporter: StoppedReporter;
   /** Recently finished, passivated requests: late events for them spawn nothing. */
   private readonly finished: LRUCache<string, Finished>;
   /** Requests whose finalizer we released: the echoes of their deletion spawn nothing. */
@@ -65,6 +71,19 @@ export class Supervisor {
 
   constructor(private readonly deps: SupervisorDeps) {
     this.finished = new LRUCache({ max: Math.max(1, deps.recentlyFinishedSize) });
+    this.stoppedReporter = new StoppedReporter({
+      clock: deps.clock,
+      retryBackoff: deps.retryBackoff,
+      current: (ref) => deps.view(ref)?.rr,
+      applyEffects: deps.applyEffects,
+      failed: (ref, err, retryInMs) =>
+        this.logFor(ref).warn(
+          { err, retryInMs },
+          retryInMs === undefined
+            ? 'writing the condition ActorStopped failed for good'
+            : 'writing the condition ActorStopped failed; retrying with backoff',
+        ),
+    });
     const observer = deps.observer;
     this.host = {
       settings: deps.settings,
@@ -103,6 +122,8 @@ export class Supervisor {
     this.restartTimers.clear();
     this.retentionTimer?.cancel();
     this.retentionTimer = undefined;
+    this.stoppedReporter.stop();
+    this.stopped.clear();
     this.report();
   }
 
@@ -130,6 +151,12 @@ export class Supervisor {
     if (actor) {
       actor.notify();
       return;
+    }
+    const stoppedAs = this.stopped.get(uid);
+    if (stoppedAs !== undefined) {
+      if (stoppedAs === changeMark(rr)) return;
+      this.stopped.delete(uid);
+      this.stoppedReporter.cancel(uid);
     }
     if (this.restartTimers.has(uid)) return;
     const done = this.finished.get(uid);
@@ -231,6 +258,8 @@ export class Supervisor {
     this.actors.delete(uid);
     this.refs.delete(uid);
     this.restarts.delete(uid);
+    this.stopped.delete(uid);
+    this.stoppedReporter.cancel(uid);
     this.finished.delete(uid);
     this.retention.delete(uid);
     const timer = this.restartTimers.get(uid);
@@ -248,11 +277,7 @@ export class Supervisor {
     if (!ref || !this.running) return;
     const log = this.logFor(ref);
     if (attempt >= this.deps.maxRestarts) {
-      log.error(
-        { err: error, restarts: attempt },
-        'actor crashed too often; it stays stopped until the request changes',
-      );
-      this.restarts.delete(uid);
+      this.giveUp(ref, error, attempt);
       return;
     }
     this.restarts.set(uid, attempt + 1);
@@ -270,6 +295,25 @@ export class Supervisor {
         delay,
       ),
     );
+    this.report();
+  }
+
+  /** Leaves the actor stopped, and says so on its request, until the request changes (changeMark). */
+  private giveUp(ref: RequestRef, error: unknown, restarts: number): void {
+    this.restarts.delete(ref.uid);
+    let rr: RemediationRequest | undefined;
+    try {
+      rr = this.deps.view(ref)?.rr;
+    } catch {
+      rr = undefined;
+    }
+    this.stopped.set(ref.uid, rr ? changeMark(rr) : '');
+    this.logFor(ref).error(
+      { err: error, restarts, code: 'ACTOR_STOPPED' },
+      'actor crashed too often; it stays stopped until the request changes',
+    );
+    this.deps.observer?.stopped?.();
+    this.stoppedReporter.report(ref, error, restarts);
     this.report();
   }
 

@@ -27,7 +27,12 @@ export function fleet(options: { clock?: Clock; settings?: Settings } = {}) {
   const broken = new Set<string>();
   const deleted: RequestRef[] = [];
   const lines: LogLine[] = [];
-  const seen = { restarted: 0, actors: [] as [number, number][], active: new Map<string, number>() };
+  const seen = {
+    restarted: 0,
+    stopped: 0,
+    actors: [] as [number, number][],
+    active: new Map<string, number>(),
+  };
   let deleteFailures = 0;
   const log = (bindings: Record<string, unknown>): SupervisorLog => ({
     child: (more) => log({ ...bindings, ...more }),
@@ -62,6 +67,7 @@ export function fleet(options: { clock?: Clock; settings?: Settings } = {}) {
     log: log({}),
     observer: {
       restarted: () => seen.restarted++,
+      stopped: () => seen.stopped++,
       actors: (running, passivated) => seen.actors.push([running, passivated]),
       active: (phase, delta) => seen.active.set(phase, (seen.active.get(phase) ?? 0) + delta),
     },

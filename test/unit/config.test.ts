@@ -37,7 +37,7 @@ describe('configuration', function () {
     });
     it('has the documented values for every group', function () {
       const c = defaultConfig();
-      expect(c.kube).to.deep.equal({ namespaces: [] });
+      expect(c.kube).to.deep.equal({ namespaces: [], requestTimeoutMs: 30_000 });
       expect(c.notifications.channels).to.deep.equal(['slack']);
       expect(c.api).to.deep.equal({
         qps: 0,
@@ -136,7 +136,11 @@ describe('configuration', function () {
       );
       expect(c.status.progressIntervalMs).to.equal(5_000);
       expect(c.events.policy).to.equal('transitions');
-      expect(c.kube).to.deep.equal({ context: 'kind-dev', namespaces: ['team-a', 'team-b'] });
+      expect(c.kube).to.deep.equal({
+        context: 'kind-dev',
+        namespaces: ['team-a', 'team-b'],
+        requestTimeoutMs: 30_000,
+      });
       expect(c.notifications.channels).to.deep.equal(['slack', 'email']);
       expect(c.server).to.deep.equal({ host: '0.0.0.0', port: 9090 });
       expect(c.log.level).to.equal('debug');

@@ -21,6 +21,7 @@ const METRIC_NAMES = {
   mailboxDepth: 'remediation_actor_mailbox_depth',
   actors: 'remediation_actors',
   actorRestarts: 'remediation_actor_restarts_total',
+  actorsStopped: 'remediation_actors_stopped_total',
   informerEvents: 'remediation_informer_events_total',
   informerErrors: 'remediation_informer_errors_total',
   notifications: 'remediation_notifications_total',

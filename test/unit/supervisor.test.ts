@@ -213,6 +213,9 @@ describe('the supervisor', function () {
       expect(f.supervisor.counts.running).to.equal(0);
       f.broken.clear();
       await f.request('modified', 'rr1');
+      expect(f.supervisor.counts.running, 'a change of status only').to.equal(0);
+      f.cluster('rr1').patchRequest((rr) => ({ ...rr, metadata: { ...rr.metadata, generation: 2 } }));
+      await f.request('modified', 'rr1');
       expect(f.supervisor.counts.running).to.equal(1);
     });
 
