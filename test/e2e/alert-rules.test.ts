@@ -104,7 +104,7 @@ describe("the chart's alerts", function () {
     const base = values.metrics.prometheusRule.runbookBaseUrl;
     const index = await readFile(join(runbooks, 'README.md'), 'utf8');
     const rules = (await ruleGroups()).flatMap((g) => g.rules);
-    expect(rules.length).to.equal(8);
+    expect(rules.length).to.equal(9);
     for (const { alert, expr, labels, annotations } of rules) {
       expect(labels.severity, alert).to.be.oneOf(['warning', 'critical']);
       expect(annotations.summary, alert).to.have.length.greaterThan(10);
@@ -139,7 +139,7 @@ describe("the chart's alerts", function () {
     const single = ['--set', 'leaderElection.enabled=false', '--set', 'replicaCount=1'];
     const alerts = (await ruleGroups(single)).flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts).to.not.include('RemediationOrchestratorLeader');
-    expect(alerts).to.have.length(7);
+    expect(alerts).to.have.length(8);
 
     const bad = await helmTemplateRefusal(helm, [
       'r',

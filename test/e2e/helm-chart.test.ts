@@ -129,6 +129,7 @@ describe('the Helm chart', function () {
       'RemediationWritesThrottled',
       'RemediationStormMode',
       'RemediationRequestsBlockedTooLong',
+      'RemediationActorsStopped',
     ]);
     const exported = new Set((await createMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const { alert, expr } of rules) {
