@@ -337,11 +337,15 @@ function rows(): [string, (TimeseriesPanel | StatPanel)[]][] {
           queries: [{ expr: `sum(remediation_actor_mailbox_depth{${sel}})`, legend: 'messages' }],
         }),
         series({
-          title: 'Actor restarts per minute',
-          description: 'Actors rebuilt after their logic threw (the log has the stack).',
+          title: 'Actor restarts and stops per minute',
+          description:
+            'Actors rebuilt after their logic threw (the log has the stack), and actors left stopped after more than --actor-max-restarts crashes (their request shows the condition ActorStopped).',
           unit: 'opm',
           size: THIRD,
-          queries: [{ expr: `sum(${rate('remediation_actor_restarts_total')}) * 60`, legend: 'restarts' }],
+          queries: [
+            { expr: `sum(${rate('remediation_actor_restarts_total')}) * 60`, legend: 'restarts' },
+            { expr: `sum(${rate('remediation_actors_stopped_total')}) * 60`, legend: 'stopped' },
+          ],
         }),
       ],
     ],
