@@ -6,9 +6,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { request as undiciRequest } from 'undici';
+import { getGlobalDispatcher, request as undiciRequest } from 'undici';
 import { isClusterAccess, type Credentials, type KubeSource } from './cluster-access.js';
 import { withConnectionReuse } from './connection-reuse.js';
+import { FencedWriteError, fencedDispatcher } from './write-fence.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,8 +55,9 @@ const fences = new WeakMap<KubeSource, () => boolean>();
 const requestTimeouts = new WeakMap<KubeSource, number>();
 
 /**
- * Every KubeHttp of this KubeConfig (or ClusterAccess) asks `gate` right before it sends a write (not a GET), at the last
- * moment: after auth is resolved, which may itself wait. A closed gate fails the call unsent.
+ * Every KubeHttp of this KubeConfig (or ClusterAccess) asks `gate` before it hands a write (not a GET) to
+ * undici, after auth is resolved (which may itself wait), and again as undici is about to send it
+ * (./write-fence.ts). A closed gate fails the call unsent.
  */
 export function fenceWrites(source: KubeSource, gate: () => boolean): void {
   fences.set(source, gate);
@@ -152,12 +154,15 @@ export class KubeHttp {
 
   private async send<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     const connection = await this.connect();
-    if (method !== 'GET' && !this.unfenced && fences.get(this.source)?.() === false)
-      throw new Error(`${method} ${path}: refused, not sent: this replica no longer holds the leader Lease`);
+    const gate = method !== 'GET' && !this.unfenced ? fences.get(this.source) : undefined;
+    if (gate && !gate()) throw new FencedWriteError(`${method} ${path}`);
+    const dispatcher = gate
+      ? fencedDispatcher(connection.dispatcher ?? getGlobalDispatcher(), gate)
+      : connection.dispatcher;
     const timeoutMs = this.timeoutMs;
     let answer: Answer;
     try {
-      answer = await exchange(connection, method, path, options, timeoutMs);
+      answer = await exchange({ ...connection, dispatcher }, method, path, options, timeoutMs);
     } catch (err) {
       if (!UNDICI_TIMEOUTS.has((err as { code?: string }).code ?? '')) throw err;
       throw new RequestTimeoutError(

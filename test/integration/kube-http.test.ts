@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { API_VERSION, KINDS } from '../../src/api/index.js';
 import { classify } from '../../src/k8s/errors.js';
 import { Informer, type InformerEventType } from '../../src/k8s/informer.js';
-import { ContentType, KubeApiError, KubeHttp, type Query } from '../../src/k8s/kube-http.js';
+import { ContentType, fenceWrites, KubeApiError, KubeHttp, type Query } from '../../src/k8s/kube-http.js';
+import { FencedWriteError } from '../../src/k8s/write-fence.js';
 import { freePort } from '../../src/testing/processes.js';
 import { systemClock } from '../../src/util/clock.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
@@ -123,6 +124,36 @@ describe('KubeHttp, the JSON client on undici', function () {
     const classified = classify(conflict, 'create twice');
     expect(classified).to.include({ code: 'STATUS_CONFLICT', httpStatus: 409 });
     expect(classified.message).to.contain('already exists');
+  });
+
+  it('asks the write fence again as undici sends: a gate closed after the first check sends nothing', async function () {
+    const fencedConfig = new KubeConfig();
+    fencedConfig.loadFromString(kc.exportConfig());
+    let open = true;
+    let asked = 0;
+    fenceWrites(fencedConfig, () => {
+      asked++;
+      return open;
+    });
+    const fenced = new KubeHttp(fencedConfig);
+    await fenced.request('POST', rrs(ns), { body: body('fenced-open') });
+    expect(asked).to.equal(2);
+    expect((await http.request<Obj>('GET', `${rrs(ns)}/fenced-open`)).metadata.name).to.equal('fenced-open');
+
+    // Open when KubeHttp hands the call to undici, closed when undici is about to send it: a process
+    // paused in between (SIGSTOP) and resumed after another replica took over.
+    asked = 0;
+    const closesAfterFirstCheck = (): boolean => ++asked === 1;
+    fenceWrites(fencedConfig, closesAfterFirstCheck);
+    const refused = await rejection(fenced.request('POST', rrs(ns), { body: body('fenced-late') }));
+    expect(refused).to.be.instanceOf(FencedWriteError);
+    expect(asked).to.equal(2);
+    const missing = await rejection(http.request('GET', `${rrs(ns)}/fenced-late`));
+    expect((missing as KubeApiError).statusCode).to.equal(404);
+    // Reads are never fenced.
+    open = false;
+    await fenced.request('GET', rrs(ns));
+    expect(asked).to.equal(2);
   });
 
   it('throws a connection failure as it comes, classified API_UNAVAILABLE', async function () {
