@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { SCENARIO_ANNOTATION } from '../../src/sim/index.js';
 import { startChaosHarness, LEASE_NAME, type ChaosHarness } from '../support/chaos-harness.js';
-import { describeViolations, fencingViolations, leaderChanges, leaseWrites } from '../support/fencing.js';
+import {
+  describeViolations,
+  fencingViolations,
+  leaderChanges,
+  leaseWrites,
+  writesInWindows,
+  type ResumeWindow,
+} from '../support/fencing.js';
 import { targetingData } from '../support/fixtures.js';
 import { InvariantReport } from '../support/invariant-report.js';
 import { inBatches, isFinished } from '../support/load.js';
@@ -19,6 +26,8 @@ const REPLICAS = ['replica-a', 'replica-b'];
 const LEASE = { durationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 1000 };
 /** Processing ends at a random moment in this span, so requests are in flight during every fault. */
 const SPREAD_MS = 30_000;
+/** How long after SIGCONT the writes queued before the freeze may arrive (test/support/fencing.ts). */
+const FLUSH_ON_RESUME_MS = 1000;
 /** Six in ten complete, two fail a step, one fails processing, one is rejected by the analysis. */
 const MIX: Outcome[] = [
   'completes',
@@ -120,6 +129,7 @@ describe(`chaos soak: ${COUNT} requests through leader kills, a frozen leader, r
       replicas.start(leader);
       await progress(`leader kill #${n}`);
     };
+    const flushedOnResume: ResumeWindow[] = [];
     const freezeLeader = async () => {
       const leader = await runningLeader();
       const standby = REPLICAS.find((id) => id !== leader)!;
@@ -130,8 +140,10 @@ describe(`chaos soak: ${COUNT} requests through leader kills, a frozen leader, r
       await progress('the takeover from the frozen leader');
       const gone = replicas.exited(leader);
       timeline.fault(`SIGCONT ${leader} after ${Date.now() - frozenAt} ms frozen`);
+      const resumingAt = Date.now();
       replicas.resume(leader);
       const resumedAt = Date.now();
+      flushedOnResume.push({ user: leader, from: resumingAt, to: resumedAt + FLUSH_ON_RESUME_MS });
       // A fenced replica may stay up as a standby: then watch it for two lease durations.
       const outcome = await Promise.race([
         gone.then((e) => `exited (code ${e.code}, signal ${e.signal})`),
@@ -178,7 +190,12 @@ describe(`chaos soak: ${COUNT} requests through leader kills, a frozen leader, r
     await checkRemediations(k, ns, expected, report);
     report.check(
       'no replica wrote after its renew deadline (last renewal answered + renew deadline)',
-      describeViolations(fencingViolations(writes, lease, REPLICAS, LEASE.renewDeadlineMs)),
+      describeViolations(fencingViolations(writes, lease, REPLICAS, LEASE.renewDeadlineMs, flushedOnResume)),
+    );
+    const flushed = writesInWindows(writes, lease, flushedOnResume);
+    console.log(
+      `      writes queued before the freeze and sent on SIGCONT (within ${FLUSH_ON_RESUME_MS} ms): ` +
+        (flushed.map((w) => `${w.verb} ${w.resource} ${w.code}`).join(', ') || 'none'),
     );
     const renewals = leaseWrites(writes, lease, REPLICAS);
     report.check(

@@ -59,6 +59,32 @@ export function leaderChanges(
 }
 
 /**
+ * Around the SIGCONT of a replica frozen by SIGSTOP: writes that the replica had handed to its HTTP/2
+ * session before the freeze (the leader gate checked, the frames queued, not yet on the socket) leave
+ * the process when it resumes, before any of its own code runs again. No process can fence those; the
+ * remediation invariants (deterministic child names, exactly the children and notifications due) show
+ * they do no harm. Writes arriving after the window count as violations.
+ */
+export interface ResumeWindow {
+  user: string;
+  from: number;
+  to: number;
+}
+
+/** Writes of `user` that arrived in a window are left out of fencingViolations; this lists them. */
+export function writesInWindows(
+  writes: readonly AuditWrite[],
+  lease: LeaseRef,
+  windows: readonly ResumeWindow[],
+): AuditWrite[] {
+  return writes.filter(
+    (w) =>
+      !isLease(w, lease) &&
+      windows.some((r) => r.user === w.user && w.receivedAt >= r.from && w.receivedAt <= r.to),
+  );
+}
+
+/**
  * The writes of `users` (other than of the Lease itself) that arrived outside every window
  * [a successful Lease write by the same user arrives, that write is answered + renewDeadlineMs].
  * A replica that follows client-go counts its renew deadline from before it sent the renewal, so
@@ -70,11 +96,14 @@ export function fencingViolations(
   lease: LeaseRef,
   users: readonly string[],
   renewDeadlineMs: number,
+  flushedOnResume: readonly ResumeWindow[] = [],
 ): FencingViolation[] {
   const renewals = leaseWrites(writes, lease, users);
   const violations: FencingViolation[] = [];
   for (const w of writes) {
     if (!users.includes(w.user) || isLease(w, lease)) continue;
+    if (flushedOnResume.some((r) => r.user === w.user && w.receivedAt >= r.from && w.receivedAt <= r.to))
+      continue;
     const own = renewals.filter((r) => r.user === w.user && r.receivedAt <= w.receivedAt);
     const last = own.at(-1);
     if (last && w.receivedAt <= last.completedAt + renewDeadlineMs) continue;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AuditWrite } from '../../src/testing/audit.js';
-import { describeViolations, fencingViolations, leaderChanges } from '../support/fencing.js';
+import { describeViolations, fencingViolations, leaderChanges, writesInWindows } from '../support/fencing.js';
 
 const lease = { namespace: 'ns', name: 'remediation-orchestrator' };
 const users = ['a', 'b'];
@@ -57,6 +57,15 @@ describe('fencing from the audit log', function () {
     expect(describeViolations([violation!])[0]).to.match(
       /^a: 1 write\(s\) \[create kubernetesexecutions x1\]/,
     );
+  });
+
+  it('leaves out the writes flushed on SIGCONT, in their window only, and lists them', function () {
+    const flushed = write('a', 10_050);
+    const later = write('a', 11_500);
+    const writes = [renew('a', 0), renew('b', 6000), flushed, later, write('b', 6100)];
+    const windows = [{ user: 'a', from: 10_000, to: 11_000 }];
+    expect(fencingViolations(writes, lease, users, 3000, windows).map((v) => v.write)).to.deep.equal([later]);
+    expect(writesInWindows(writes, lease, windows)).to.deep.equal([flushed]);
   });
 
   it('counts a refused renewal as no renewal, and a write before any as a violation', function () {
