@@ -2,11 +2,10 @@
 // call (here FORBIDDEN, category B), a watch that ends with an error is WATCH_LOST (category D).
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { OrchestratorError } from '../../src/k8s/errors.js';
 import { Informer, type KubeObject } from '../../src/k8s/informer.js';
 import { systemClock } from '../../src/util/clock.js';
+import { kubeConfigFor } from '../support/local-server.js';
 
 /** A fake API server: the first list is refused (403), the next succeeds, every watch fails (500). */
 function fakeApiServer(): Server {
@@ -40,19 +39,7 @@ describe('informer errors', function () {
   });
 
   it('reports a refused list as FORBIDDEN and a failed watch as WATCH_LOST', async function () {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'fake',
-          server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: 'fake' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-      currentContext: 'fake',
-    });
+    const kc = kubeConfigFor(server);
     const errors: { phase: string; error: unknown }[] = [];
     const watchLost = new Promise<void>((resolve) => {
       informer = new Informer<KubeObject>({

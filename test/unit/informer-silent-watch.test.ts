@@ -3,10 +3,9 @@
 // inactivity bound, then watches again from the last resourceVersion.
 import { expect } from 'chai';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Informer, type KubeObject } from '../../src/k8s/informer.js';
 import { systemClock } from '../../src/util/clock.js';
+import { kubeConfigFor } from '../support/local-server.js';
 
 describe('an informer whose watch goes silent', function () {
   // The first call imports client-node (seconds under tsx).
@@ -40,19 +39,7 @@ describe('an informer whose watch goes silent', function () {
   });
 
   it('asks the server to end each watch, and watches again after its inactivity bound', async function () {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'fake',
-          server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: 'fake' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-      currentContext: 'fake',
-    });
+    const kc = kubeConfigFor(server);
     informer = new Informer<KubeObject>({
       kubeConfig: kc,
       resource: { group: 'g', version: 'v1', plural: 'things' },

@@ -2,27 +2,9 @@
 // the middle of its answer) fails it after the request timeout, never undici's 300 s.
 import { expect } from 'chai';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { classify } from '../../src/k8s/errors.js';
 import { KubeHttp, RequestTimeoutError, setRequestTimeout } from '../../src/k8s/kube-http.js';
-
-function kubeConfigFor(server: Server): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'fake',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
-  return kc;
-}
+import { kubeConfigFor } from '../support/local-server.js';
 
 describe('KubeHttp request timeout', function () {
   // The first call imports client-node (seconds under tsx); undici's timers tick about once a second.
