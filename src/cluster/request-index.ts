@@ -110,8 +110,7 @@ export class RequestIndex implements RoutingIndex {
     const cached = entryOf(rr);
     this.cached.set(uid, cached);
     const decision = this.decisions.get(uid);
-    if (decision && decision.phase === cached.phase && decision.blockedReason === cached.blockedReason)
-      this.decisions.delete(uid);
+    if (decision && caughtUp(cached, decision)) this.decisions.delete(uid);
     this.put(uid, this.merged(uid));
   }
 
@@ -309,6 +308,22 @@ export class RequestIndex implements RoutingIndex {
   get stormHeld(): number {
     return this.stormBlocked.size;
   }
+}
+
+/**
+ * Whether the cached object shows all the decision says about routing. Not before: a request's
+ * first sight writes its status, then its finalizer, and between the two the cache shows it Pending
+ * but not admitted; dropping the decision then would let an earlier request arriving in between be
+ * admitted too, and leave the duplicates that waited on the first one waiting on a duplicate.
+ */
+function caughtUp(cached: RequestEntry, d: Decision): boolean {
+  if (cached.phase !== d.phase || (d.claimed && !cached.claimed)) return false;
+  if (d.phase !== 'Blocked') return true;
+  return (
+    cached.blockedReason === d.blockedReason &&
+    cached.blockedUntil === d.blockedUntil &&
+    cached.duplicateOf?.uid === d.duplicateOf?.uid
+  );
 }
 
 const repKey = (e: RequestEntry): string => `${e.namespace}/${e.fingerprint}`;

@@ -107,6 +107,16 @@ describe('storm protection rules', function () {
       expect(w.verdict('a', T0 + 1000)).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
     });
 
+    it('keeps an actor’s admission until the informer shows the finalizer, not only the Pending status', function () {
+      const w = world(rr('b'));
+      w.index.decided('uid-b', { phase: 'Pending', claimed: true });
+      w.update(rr('b', { phase: 'Pending' }));
+      w.index.onRequest('added', rr('a'));
+      expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
+      w.update(rr('b', { phase: 'Pending', finalizer: true }));
+      expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
+    });
+
     it('does not hold requests of another namespace or fingerprint', function () {
       const w = world(rr('a'), rr('b', { ns: 'other', at: T0 + 1 }), rr('c', { fp: 'fp-b', at: T0 + 1 }));
       expect(w.verdict('b')).to.deep.equal({ proceed: true });
