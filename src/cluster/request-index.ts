@@ -11,6 +11,7 @@ import {
   arrivalOrder,
   blockedOrder,
   entryOf,
+  foldedInto,
   type Decision,
   type RequestEntry,
   type RoutingIndex,
@@ -142,7 +143,9 @@ export class RequestIndex implements RoutingIndex {
     if (!previous) return;
     const woken: string[] = [];
     const ended = !next || (isTerminal(next.phase) && !isTerminal(previous.phase));
-    if (ended)
+    // It was folded into another request in turn: its duplicates follow it there (routing.ts).
+    const folded = next && foldedInto(next) && foldedInto(next)?.uid !== foldedInto(previous)?.uid;
+    if (ended || folded)
       for (const d of this.duplicates.get(previous.uid) ?? [])
         if (!isTerminal(d.phase) && d.uid !== previous.uid) woken.push(d.uid);
     // A slot in Executing freed, or a waiter left its line: the next in line may go now.

@@ -131,3 +131,28 @@ describe('deduplication is deterministic', function () {
     );
   });
 });
+
+describe('deduplication after a crash', function () {
+  it('moves a duplicate recorded behind an unadmitted request to the earlier request admitted instead', function () {
+    const at = (name: string, second: number): ModelRequest => ({
+      name,
+      namespace: 'x',
+      fingerprint: 'f1',
+      second,
+    });
+    // x is admitted first and d is held behind it; e, created earlier, arrives and is held behind x
+    // too. Only d's write lands before the replica dies: after the restart the cluster shows x and e
+    // unadmitted, so e (the earliest) runs, x is held behind e, and d must follow x there.
+    const m = new DedupModel([at('x', 1), at('d', 2), at('e', 0)], { succeeds, endAfterArrivals: true });
+    m.arriveNext();
+    m.arriveNext();
+    m.arriveNext();
+    m.landWrite('d');
+    m.crashNow();
+    m.run([]);
+    expectSettled(m, true);
+    expect(names(m, m.ran)).to.deep.equal(['x/e']);
+    const d = [...m.server.values()].find((o) => o.metadata?.name === 'd')!;
+    expect(d.status?.duplicateOf?.name).to.equal('e');
+  });
+});

@@ -117,6 +117,40 @@ describe('storm protection rules', function () {
       expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
     });
 
+    it('moves a duplicate to the request its original was folded into, and wakes it for that', function () {
+      const w = world(
+        rr('x', { at: T0 + 1000 }),
+        rr('d', { at: T0 + 2000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'x' }),
+        rr('e'),
+      );
+      expect(w.verdict('d')).to.deep.include({ duplicateOf: { name: 'x', uid: 'uid-x' } });
+      expect(w.verdict('x')).to.deep.include({ duplicateOf: { name: 'e', uid: 'uid-e' } });
+      w.update(
+        rr('x', { at: T0 + 1000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'e' }),
+      );
+      expect(w.woken).to.deep.equal(['uid-d']);
+      expect(w.verdict('d')).to.deep.equal({
+        block: 'DuplicateInProgress',
+        duplicateOf: { name: 'e', uid: 'uid-e' },
+      });
+      // Once the one that ran has ended, the duplicate ends with its outcome and names it.
+      w.update(rr('e', { phase: 'Completed', success: true, completed: T0 + 5000 }));
+      w.update(
+        rr('x', {
+          at: T0 + 1000,
+          phase: 'Skipped',
+          success: true,
+          blockedReason: 'DuplicateInProgress',
+          duplicateOf: 'e',
+        }),
+      );
+      expect(w.verdict('d', T0 + 6000)).to.deep.equal({
+        skip: 'Deduplicated',
+        duplicateOf: { name: 'e', uid: 'uid-e' },
+        success: true,
+      });
+    });
+
     it('does not hold requests of another namespace or fingerprint', function () {
       const w = world(rr('a'), rr('b', { ns: 'other', at: T0 + 1 }), rr('c', { fp: 'fp-b', at: T0 + 1 }));
       expect(w.verdict('b')).to.deep.equal({ proceed: true });
