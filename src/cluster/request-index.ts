@@ -122,10 +122,18 @@ export class RequestIndex implements RoutingIndex {
     this.put(uid, this.merged(uid));
   }
 
+  /**
+   * The request as the rules see it: the cached object with the actor's decision over it, except an
+   * ending. A decision that holds others back (admitted, working, Blocked) counts at once, so that two
+   * requests deciding in the same tick never both proceed; one that lets others go (the request
+   * ended, its slot and its fingerprint free) counts once the cluster shows it, so that the next
+   * request of a fingerprint never shows working before the previous one shows ended.
+   */
   private merged(uid: string): RequestEntry | undefined {
     const cached = this.cached.get(uid);
     const decision = this.decisions.get(uid);
-    return cached && decision ? { ...cached, ...decision } : cached;
+    if (!cached || !decision || (isTerminal(decision.phase) && !isTerminal(cached.phase))) return cached;
+    return { ...cached, ...decision };
   }
 
   private put(uid: string, next: RequestEntry | undefined): void {

@@ -122,7 +122,6 @@ export class DedupModel {
       if (!steps.length) return;
       steps[this.choose() % steps.length]!();
       this.now += 1;
-      this.checkOneWorking();
     }
     this.violations.push(`no quiescence after ${maxSteps} steps`);
   }
@@ -132,9 +131,18 @@ export class DedupModel {
     this.arrive(this.toArrive.shift()!);
   }
   landWrite(name: string): void {
-    const uid = [...this.byUid].find(([, r]) => r.name === name)![0];
+    const uid = this.uidNamed(name);
     if (!this.writes.get(uid)?.length) throw new Error(`${name} has no write in flight`);
     this.land(uid);
+  }
+  deliverTo(name: string): void {
+    this.deliver(this.uidNamed(name));
+  }
+  finishWork(name: string): void {
+    this.finish(this.uidNamed(name));
+  }
+  private uidNamed(name: string): string {
+    return [...this.byUid].find(([, r]) => r.name === name)![0];
   }
   crashNow(): void {
     this.crashesLeft++;
@@ -215,6 +223,7 @@ export class DedupModel {
     this.server.set(uid, next);
     this.index.onRequest('modified', next);
     this.notify(uid);
+    this.checkOneWorking();
   }
 
   // --- the replica ---
@@ -297,6 +306,7 @@ export class DedupModel {
     if (!holdsNothing && !rr.metadata?.finalizers?.includes(FINALIZER) && !queued)
       this.writes.get(uid)!.push({ finalizer: true });
     this.report(uid, a);
+    this.checkOneWorking();
   }
 
   private enter(a: Actor, phase: Phase, v: Verdict | undefined): void {
@@ -362,15 +372,22 @@ export class DedupModel {
     this.report(uid, a);
   }
 
+  /** Never two requests of a key working at once: by what the actors decided, and by what the cluster shows. */
   private checkOneWorking(): void {
-    const working = new Map<string, string[]>();
-    for (const [uid, a] of this.actors)
-      if (a.ledger.phase === WORKING) {
-        const key = keyOf(a.request);
-        working.set(key, [...(working.get(key) ?? []), uid]);
-      }
-    for (const [key, uids] of working)
-      if (uids.length > 1) this.violations.push(`${key}: ${uids.join(', ')} work at once`);
+    const decided = new Map<string, string[]>();
+    const shown = new Map<string, string[]>();
+    const add = (map: Map<string, string[]>, uid: string) => {
+      const key = keyOf(this.requestOf(uid));
+      map.set(key, [...(map.get(key) ?? []), uid]);
+    };
+    for (const [uid, a] of this.actors) if (a.ledger.phase === WORKING) add(decided, uid);
+    for (const [uid, rr] of this.server) if (rr.status?.phase === WORKING) add(shown, uid);
+    for (const [what, map] of [
+      ['decided', decided],
+      ['shown', shown],
+    ] as const)
+      for (const [key, uids] of map)
+        if (uids.length > 1) this.violations.push(`${key}: ${uids.join(', ')} work at once (${what})`);
   }
 
   requestOf(uid: string): ModelRequest {

@@ -18,13 +18,13 @@ const requests: fc.Arbitrary<ModelRequest[]> = fc
       fingerprint: fc.constantFrom('f1', 'f2', FAILING),
       second: fc.integer({ min: 0, max: 2 }),
     }),
-    { minLength: 1, maxLength: 14, selector: (r) => `${r.namespace}/${r.name}` },
+    { minLength: 1, maxLength: 14, size: 'max', selector: (r) => `${r.namespace}/${r.name}` },
   )
   .map((rs) => rs);
 /** An arrival order of `rs`: a permutation drawn by fast-check, so that it shrinks. */
 const arrivals = (rs: ModelRequest[]) =>
   fc.shuffledSubarray(rs, { minLength: rs.length, maxLength: rs.length });
-const choices = fc.array(fc.nat(1_000), { maxLength: 600 });
+const choices = fc.array(fc.nat(1_000), { minLength: 50, maxLength: 600, size: 'max' });
 
 /** The earliest request (creation, name) of each namespace and fingerprint. */
 function earliestOfEachKey(rs: readonly ModelRequest[]): string[] {

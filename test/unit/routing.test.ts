@@ -117,6 +117,23 @@ describe('storm protection rules', function () {
       expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
     });
 
+    it('lets a fingerprint go only once the cluster shows its request ended, not at the actor’s decision', function () {
+      const w = world(rr('a', { phase: 'Executing', finalizer: true }));
+      w.index.decided('uid-a', { phase: 'Completed', claimed: true, success: true, completedAt: T0 + 5000 });
+      w.index.onRequest('added', rr('b', { at: T0 + 6000 }));
+      expect(w.verdict('b', T0 + 6000)).to.deep.equal({
+        block: 'DuplicateInProgress',
+        duplicateOf: { name: 'a', uid: 'uid-a' },
+      });
+      w.update(
+        rr('b', { at: T0 + 6000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'a' }),
+      );
+      expect(w.woken).to.deep.equal([]);
+      w.update(rr('a', { phase: 'Completed', success: true, completed: T0 + 5000, finalizer: true }));
+      expect(w.woken).to.deep.equal(['uid-b']);
+      expect(w.verdict('b', T0 + 7000)).to.deep.include({ skip: 'Deduplicated', success: true });
+    });
+
     it('moves a duplicate to the request its original was folded into, and wakes it for that', function () {
       const w = world(
         rr('x', { at: T0 + 1000 }),
