@@ -53,6 +53,8 @@ export interface RequestEntry {
   blockedAt?: number;
   blockedUntil?: number;
   duplicateOf?: { name: string; uid: string };
+  /** Its actor decided it ended; the cluster does not show it yet (see RequestIndex.decided). */
+  ending?: boolean;
 }
 
 /** The questions the rules ask of the cluster; each an O(1) or O(log n) answer of the index. */

@@ -84,6 +84,7 @@ export class RequestIndex implements RoutingIndex {
   private readonly entries = new Map<string, RequestEntry>();
   private readonly cached = new Map<string, RequestEntry>();
   private readonly decisions = new Map<string, Decision>();
+  private readonly endings = new Set<string>();
   private readonly representatives = new Map<string, SortedList<RequestEntry>>();
   private readonly executed = new Map<string, SortedList<RequestEntry>>();
   private readonly completed = new Map<string, SortedList<RequestEntry>>();
@@ -105,35 +106,45 @@ export class RequestIndex implements RoutingIndex {
     if (type === 'deleted') {
       this.cached.delete(uid);
       this.decisions.delete(uid);
+      this.endings.delete(uid);
       this.put(uid, undefined);
       return;
     }
     const cached = entryOf(rr);
     this.cached.set(uid, cached);
     const decision = this.decisions.get(uid);
-    if (decision && caughtUp(cached, decision)) this.decisions.delete(uid);
-    this.put(uid, this.merged(uid));
-  }
-
-  /** An actor decided `decision` for the request `uid`; the informer will show it after the write. */
-  decided(uid: string, decision: Decision): void {
-    if (!this.cached.has(uid)) return;
-    this.decisions.set(uid, decision);
+    if (isTerminal(cached.phase)) {
+      this.decisions.delete(uid);
+      this.endings.delete(uid);
+    } else if (decision && caughtUp(cached, decision)) this.decisions.delete(uid);
     this.put(uid, this.merged(uid));
   }
 
   /**
-   * The request as the rules see it: the cached object with the actor's decision over it, except an
-   * ending. A decision that holds others back (admitted, working, Blocked) counts at once, so that two
-   * requests deciding in the same tick never both proceed; one that lets others go (the request
-   * ended, its slot and its fingerprint free) counts once the cluster shows it, so that the next
-   * request of a fingerprint never shows working before the previous one shows ended.
+   * An actor decided `decision` for the request `uid`; the informer will show it after the write.
+   * A decision that holds others back (admitted, working, Blocked) counts at once, so that two
+   * requests deciding in the same tick never both proceed. An ending, which lets others go (its
+   * fingerprint, target and slot free), counts once the cluster shows it, so that the next request of
+   * a fingerprint never shows working before the previous one shows ended; meanwhile the request
+   * is only marked `ending`.
    */
+  decided(uid: string, decision: Decision): void {
+    const cached = this.cached.get(uid);
+    if (!cached) return;
+    if (isTerminal(decision.phase) && !isTerminal(cached.phase)) this.endings.add(uid);
+    else {
+      this.endings.delete(uid);
+      this.decisions.set(uid, decision);
+    }
+    this.put(uid, this.merged(uid));
+  }
+
+  /** The request as the rules see it: the cached object, with the actor's decision over it. */
   private merged(uid: string): RequestEntry | undefined {
     const cached = this.cached.get(uid);
     const decision = this.decisions.get(uid);
-    if (!cached || !decision || (isTerminal(decision.phase) && !isTerminal(cached.phase))) return cached;
-    return { ...cached, ...decision };
+    const entry = cached && decision ? { ...cached, ...decision } : cached;
+    return entry && this.endings.has(uid) ? { ...entry, ending: true } : entry;
   }
 
   private put(uid: string, next: RequestEntry | undefined): void {
@@ -177,7 +188,10 @@ export class RequestIndex implements RoutingIndex {
     this.arrived.add(e);
     const terminal = isTerminal(e.phase);
     const dupWaiting = e.phase === 'Blocked' && e.blockedReason === 'DuplicateInProgress';
-    if (!terminal && !dupWaiting) listIn(this.representatives, repKey(e), REPRESENTATIVE).add(e);
+    // A request ending without ever having been admitted (skipped, say) is no one's original.
+    const endsUnadmitted = e.ending === true && !e.claimed;
+    if (!terminal && !dupWaiting && !endsUnadmitted)
+      listIn(this.representatives, repKey(e), REPRESENTATIVE).add(e);
     if (e.phase && EXECUTED.has(e.phase)) listIn(this.executed, e.fingerprint, COMPLETION).add(e);
     if (e.phase === 'Completed') listIn(this.completed, e.fingerprint, COMPLETION).add(e);
     if (e.phase === 'Executing') {

@@ -134,6 +134,33 @@ describe('storm protection rules', function () {
       expect(w.verdict('b', T0 + 7000)).to.deep.include({ skip: 'Deduplicated', success: true });
     });
 
+    it('makes no one wait on a request that ends without having been admitted', function () {
+      const w = world(
+        rr('o', { phase: 'Completed', success: true, completed: T0, finalizer: true }),
+        rr('skipped', { at: T0 + 1000 }),
+        rr('folded', {
+          at: T0 + 1000,
+          phase: 'Blocked',
+          blockedReason: 'DuplicateInProgress',
+          duplicateOf: 'o',
+        }),
+      );
+      w.index.decided('uid-skipped', {
+        phase: 'Skipped',
+        claimed: true,
+        success: true,
+        completedAt: T0 + 1000,
+      });
+      w.index.decided('uid-folded', {
+        phase: 'Skipped',
+        claimed: true,
+        success: true,
+        completedAt: T0 + 1000,
+      });
+      w.index.onRequest('added', rr('next', { at: T0 + 2000 }));
+      expect(w.verdict('next', T0 + 2000)).to.deep.include({ skip: 'RecentlyRemediated' });
+    });
+
     it('moves a duplicate to the request its original was folded into, and wakes it for that', function () {
       const w = world(
         rr('x', { at: T0 + 1000 }),
