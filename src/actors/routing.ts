@@ -53,8 +53,11 @@ export interface RequestEntry {
   blockedAt?: number;
   blockedUntil?: number;
   duplicateOf?: { name: string; uid: string };
-  /** Its actor decided it ended; the cluster does not show it yet (see RequestIndex.decided). */
-  ending?: boolean;
+  /**
+   * Its actor decided it ended, with this outcome (and, skipped, the request whose outcome it took);
+   * the cluster does not show it yet (RequestIndex.decided).
+   */
+  ending?: { success?: boolean; duplicateOf?: { name: string; uid: string } };
 }
 
 /** The questions the rules ask of the cluster; each an O(1) or O(log n) answer of the index. */
@@ -214,6 +217,7 @@ const ref = (e: RequestEntry) => ({ name: e.name, uid: e.uid });
 
 /** Whether `e` was folded into another request: it waits on it, or ended with its outcome. */
 export function foldedInto(e: RequestEntry): { name: string; uid: string } | undefined {
+  if (e.ending) return e.ending.duplicateOf;
   const waits = e.phase === 'Blocked' && e.blockedReason === 'DuplicateInProgress';
   return waits || e.phase === 'Skipped' ? e.duplicateOf : undefined;
 }
@@ -256,6 +260,10 @@ function atStart(self: RequestEntry, index: RoutingIndex, s: RoutingSettings, no
   const waiting = self.phase === 'Blocked' && self.blockedReason === 'DuplicateInProgress';
   if (waiting && self.duplicateOf) {
     const original = originalOf(self.duplicateOf.uid, index);
+    // An original that has decided its outcome gives it at once (its status write may still be on
+    // its way): a duplicate waits for no write, nor outlives the original's own BlockedTooLong.
+    if (original?.ending)
+      return { skip: 'Deduplicated', duplicateOf: ref(original), success: original.ending.success };
     if (original && !isTerminal(original.phase))
       return { block: 'DuplicateInProgress', duplicateOf: ref(original) };
     if (original) return { skip: 'Deduplicated', duplicateOf: ref(original), success: original.success };

@@ -84,7 +84,7 @@ export class RequestIndex implements RoutingIndex {
   private readonly entries = new Map<string, RequestEntry>();
   private readonly cached = new Map<string, RequestEntry>();
   private readonly decisions = new Map<string, Decision>();
-  private readonly endings = new Set<string>();
+  private readonly endings = new Map<string, NonNullable<RequestEntry['ending']>>();
   private readonly representatives = new Map<string, SortedList<RequestEntry>>();
   private readonly executed = new Map<string, SortedList<RequestEntry>>();
   private readonly completed = new Map<string, SortedList<RequestEntry>>();
@@ -126,12 +126,13 @@ export class RequestIndex implements RoutingIndex {
    * requests deciding in the same tick never both proceed. An ending, which lets others go (its
    * fingerprint, target and slot free), counts once the cluster shows it, so that the next request of
    * a fingerprint never shows working before the previous one shows ended; meanwhile the request
-   * is only marked `ending`.
+   * is marked `ending`, with its outcome, which its duplicates take at once.
    */
   decided(uid: string, decision: Decision): void {
     const cached = this.cached.get(uid);
     if (!cached) return;
-    if (isTerminal(decision.phase) && !isTerminal(cached.phase)) this.endings.add(uid);
+    if (isTerminal(decision.phase) && !isTerminal(cached.phase))
+      this.endings.set(uid, { success: decision.success, duplicateOf: decision.duplicateOf });
     else {
       this.endings.delete(uid);
       this.decisions.set(uid, decision);
@@ -144,7 +145,8 @@ export class RequestIndex implements RoutingIndex {
     const cached = this.cached.get(uid);
     const decision = this.decisions.get(uid);
     const entry = cached && decision ? { ...cached, ...decision } : cached;
-    return entry && this.endings.has(uid) ? { ...entry, ending: true } : entry;
+    const ending = this.endings.get(uid);
+    return entry && ending ? { ...entry, ending } : entry;
   }
 
   private put(uid: string, next: RequestEntry | undefined): void {
@@ -161,7 +163,8 @@ export class RequestIndex implements RoutingIndex {
   private wakeAfter(previous: RequestEntry | undefined, next: RequestEntry | undefined): void {
     if (!previous) return;
     const woken: string[] = [];
-    const ended = !next || (isTerminal(next.phase) && !isTerminal(previous.phase));
+    const ended =
+      !next || (isTerminal(next.phase) && !isTerminal(previous.phase)) || (next.ending && !previous.ending);
     // It was folded into another request in turn: its duplicates follow it there (routing.ts).
     const folded = next && foldedInto(next) && foldedInto(next)?.uid !== foldedInto(previous)?.uid;
     if (ended || folded)
@@ -189,7 +192,7 @@ export class RequestIndex implements RoutingIndex {
     const terminal = isTerminal(e.phase);
     const dupWaiting = e.phase === 'Blocked' && e.blockedReason === 'DuplicateInProgress';
     // A request ending without ever having been admitted (skipped, say) is no one's original.
-    const endsUnadmitted = e.ending === true && !e.claimed;
+    const endsUnadmitted = e.ending !== undefined && !e.claimed;
     if (!terminal && !dupWaiting && !endsUnadmitted)
       listIn(this.representatives, repKey(e), REPRESENTATIVE).add(e);
     if (e.phase && EXECUTED.has(e.phase)) listIn(this.executed, e.fingerprint, COMPLETION).add(e);

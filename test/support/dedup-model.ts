@@ -71,6 +71,8 @@ export interface ModelOptions {
   endAfterArrivals?: boolean;
   /** How many times the replica may crash. */
   crashes?: number;
+  /** Told each step, for reading a counterexample. */
+  trace?: (line: string) => void;
 }
 
 export class DedupModel {
@@ -207,6 +209,7 @@ export class DedupModel {
   }
 
   private arrive(r: ModelRequest): void {
+    this.options.trace?.(`arrive ${r.namespace}/${r.name}`);
     const rr = this.object(r);
     this.server.set(uidOf(r), rr);
     this.index.onRequest('added', rr);
@@ -215,6 +218,7 @@ export class DedupModel {
 
   private land(uid: string): void {
     const write = this.writes.get(uid)!.shift()!;
+    this.options.trace?.(`land ${uid} ${JSON.stringify(write)}`);
     const old = this.server.get(uid)!;
     const rv = String(Number(old.metadata!.resourceVersion) + 1);
     const next: RemediationRequest = { ...old, metadata: { ...old.metadata, resourceVersion: rv } };
@@ -241,6 +245,7 @@ export class DedupModel {
   }
 
   private crash(): void {
+    this.options.trace?.('crash');
     this.crashesLeft--;
     this.actors.clear();
     this.writes.clear();
@@ -272,6 +277,7 @@ export class DedupModel {
   }
 
   private deliver(uid: string): void {
+    this.options.trace?.(`deliver ${uid}`);
     this.notified.delete(uid);
     this.evaluate(uid);
   }
@@ -310,6 +316,7 @@ export class DedupModel {
   }
 
   private enter(a: Actor, phase: Phase, v: Verdict | undefined): void {
+    this.options.trace?.(`  ${a.request.namespace}/${a.request.name} -> ${phase} ${JSON.stringify(v)}`);
     const uid = uidOf(a.request);
     const l = a.ledger;
     l.phase = phase;
@@ -360,6 +367,7 @@ export class DedupModel {
 
   /** A remediation that works ends with its fingerprint's outcome. */
   private finish(uid: string): void {
+    this.options.trace?.(`finish ${uid}`);
     const a = this.actors.get(uid)!;
     const success = this.options.succeeds(a.request.fingerprint);
     Object.assign(a.ledger, {

@@ -5,7 +5,13 @@
 // and requests the cache holds together before any is admitted run the same set whatever the order.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DedupModel, earliestFirst, keyOf, type ModelRequest } from '../support/dedup-model.js';
+import {
+  DEDUPLICATE_ONLY,
+  DedupModel,
+  earliestFirst,
+  keyOf,
+  type ModelRequest,
+} from '../support/dedup-model.js';
 
 const FAILING = 'f3';
 const succeeds = (fingerprint: string): boolean => fingerprint !== FAILING;
@@ -36,8 +42,12 @@ function earliestOfEachKey(rs: readonly ModelRequest[]): string[] {
 const names = (m: DedupModel, uids: Iterable<string>): string[] =>
   [...uids].map((u) => `${m.requestOf(u).namespace}/${m.requestOf(u).name}`).sort();
 
-/** What every run must show at its end, whatever the order. */
-function expectSettled(m: DedupModel, onePerKey: boolean): void {
+/**
+ * What every run must show at its end, whatever the order; and one remediation per fingerprint
+ * (`onePer` 'key'), or per fingerprint whose remediation succeeds ('succeeding': a request whose
+ * every write a crash lost is new to the cluster, and runs again if its fingerprint failed).
+ */
+function expectSettled(m: DedupModel, onePer: 'key' | 'succeeding' | 'none'): void {
   expect(m.violations).to.deep.equal([]);
   const ran = new Set(m.ran);
   for (const [uid, rr] of m.server) {
@@ -46,16 +56,18 @@ function expectSettled(m: DedupModel, onePerKey: boolean): void {
     const who = `${r.namespace}/${r.name}`;
     expect(['Completed', 'Failed', 'Skipped'], `${who} ends`).to.include(s.phase);
     if (s.phase !== 'Skipped') continue;
-    expect(s.reason, who).to.equal('Deduplicated');
+    expect(['Deduplicated', 'RecentlyRemediated'], who).to.include(s.reason);
     expect(ran.has(s.duplicateOf?.uid ?? ''), `${who} names ${s.duplicateOf?.name}, which ran`).to.equal(
       true,
     );
     expect(s.success, `${who}'s outcome`).to.equal(succeeds(r.fingerprint));
   }
-  if (!onePerKey) return;
+  if (onePer === 'none') return;
   const perKey = new Map<string, number>();
-  for (const uid of m.ran)
-    perKey.set(keyOf(m.requestOf(uid)), (perKey.get(keyOf(m.requestOf(uid))) ?? 0) + 1);
+  for (const uid of m.ran) {
+    const r = m.requestOf(uid);
+    if (onePer === 'key' || succeeds(r.fingerprint)) perKey.set(keyOf(r), (perKey.get(keyOf(r)) ?? 0) + 1);
+  }
   for (const [key, n] of perKey) expect(n, `remediations of ${key}`).to.equal(1);
 }
 
@@ -73,7 +85,7 @@ describe('deduplication is deterministic', function () {
           ].map(([order, c]) => {
             const m = new DedupModel(order as ModelRequest[], { succeeds, listedAtStart: true });
             m.run(c as number[]);
-            expectSettled(m, true);
+            expectSettled(m, 'key');
             return names(m, m.ran);
           });
           expect(runs[0]).to.deep.equal(earliestOfEachKey(rs));
@@ -91,7 +103,7 @@ describe('deduplication is deterministic', function () {
         ([order, c]) => {
           const m = new DedupModel(order, { succeeds, endAfterArrivals: true });
           m.run(c);
-          expectSettled(m, true);
+          expectSettled(m, 'key');
           for (const uid of m.ran) {
             const held = m.arrivedWhenAdmitted.get(uid)!.map((u) => m.requestOf(u));
             const earliest = held.sort(earliestFirst)[0]!;
@@ -103,14 +115,15 @@ describe('deduplication is deterministic', function () {
     );
   });
 
-  it('runs one request per fingerprint across crashes of the replica', function () {
+  it('remediates a fingerprint once across crashes of the replica, with RecentlyRemediated', function () {
     fc.assert(
       fc.property(
         requests.chain((rs) => fc.tuple(arrivals(rs), choices, fc.integer({ min: 1, max: 3 }))),
         ([order, c, crashes]) => {
-          const m = new DedupModel(order, { succeeds, endAfterArrivals: true, crashes });
+          const settings = { ...DEDUPLICATE_ONLY, recentlyRemediatedMs: 60_000 };
+          const m = new DedupModel(order, { succeeds, endAfterArrivals: true, crashes, settings });
           m.run(c);
-          expectSettled(m, true);
+          expectSettled(m, 'succeeding');
         },
       ),
       { numRuns: Number(process.env.RUNS ?? 200) },
@@ -124,7 +137,7 @@ describe('deduplication is deterministic', function () {
         ([order, c, crashes]) => {
           const m = new DedupModel(order, { succeeds, crashes });
           m.run(c);
-          expectSettled(m, false);
+          expectSettled(m, 'none');
         },
       ),
       { numRuns: Number(process.env.RUNS ?? 200) },
@@ -150,7 +163,7 @@ describe('deduplication after a crash', function () {
     m.landWrite('d');
     m.crashNow();
     m.run([]);
-    expectSettled(m, true);
+    expectSettled(m, 'key');
     expect(names(m, m.ran)).to.deep.equal(['x/e']);
     const d = [...m.server.values()].find((o) => o.metadata?.name === 'd')!;
     expect(d.status?.duplicateOf?.name).to.equal('e');

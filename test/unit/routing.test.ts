@@ -117,21 +117,26 @@ describe('storm protection rules', function () {
       expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
     });
 
-    it('lets a fingerprint go only once the cluster shows its request ended, not at the actor’s decision', function () {
-      const w = world(rr('a', { phase: 'Executing', finalizer: true }));
+    it('holds the fingerprint until the cluster shows its request ended; its duplicates take the outcome at once', function () {
+      const w = world(
+        rr('a', { phase: 'Executing', finalizer: true }),
+        rr('d', { at: T0 + 1000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'a' }),
+      );
       w.index.decided('uid-a', { phase: 'Completed', claimed: true, success: true, completedAt: T0 + 5000 });
+      expect(w.woken).to.deep.equal(['uid-d']);
+      expect(w.verdict('d', T0 + 6000)).to.deep.equal({
+        skip: 'Deduplicated',
+        duplicateOf: { name: 'a', uid: 'uid-a' },
+        success: true,
+      });
+      // A new request is held behind it, not let through, until the cluster shows it Completed.
       w.index.onRequest('added', rr('b', { at: T0 + 6000 }));
       expect(w.verdict('b', T0 + 6000)).to.deep.equal({
         block: 'DuplicateInProgress',
         duplicateOf: { name: 'a', uid: 'uid-a' },
       });
-      w.update(
-        rr('b', { at: T0 + 6000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'a' }),
-      );
-      expect(w.woken).to.deep.equal([]);
       w.update(rr('a', { phase: 'Completed', success: true, completed: T0 + 5000, finalizer: true }));
-      expect(w.woken).to.deep.equal(['uid-b']);
-      expect(w.verdict('b', T0 + 7000)).to.deep.include({ skip: 'Deduplicated', success: true });
+      expect(w.verdict('b', T0 + 7000)).to.deep.include({ skip: 'RecentlyRemediated' });
     });
 
     it('makes no one wait on a request that ends without having been admitted', function () {
