@@ -2,9 +2,12 @@
 //   --quick                 ~60 requests, zero delays: checks the benchmark works (under 3 minutes)
 //   --count N               requests (default 1000)
 //   --rate R                create R requests per second (default: all at once)
+//   --fingerprints F        an alert storm: the requests repeat F problems (fingerprint and target),
+//                           severity warning; the result reports what storm protection made of them
 //   --scenario zero|realistic|JSON   the simulator's delays (default zero)
 //   --ladder                the full ladder: 100, 1,000, 10,000 at once (zero delays), 1,000 realistic,
-//                           and a steady-rate run with ~1,000 in flight; results under benchmarks/results/
+//                           a steady-rate run with ~1,000 in flight, and an alert storm (10,000
+//                           requests for 50 fingerprints within a minute); results under benchmarks/results/
 //   --kubeconfig PATH       use this cluster instead of starting a local control plane
 //   --out FILE              where to write the result JSON (default: a temp file; the ladder: results/)
 //   --qps Q --burst B --max-concurrent-writes C   the orchestrator's write limits (default: its own,
@@ -30,7 +33,7 @@ import { startControlPlane, type ControlPlane } from '../src/testing/index.js';
 import { runBenchmark, type BenchmarkOptions, type BenchmarkResult } from './lib/benchmark.js';
 import { renderChart } from './lib/chart.js';
 import { SCENARIOS } from './lib/scenarios.js';
-import { apiTable, printable, summaryTable } from './lib/summary.js';
+import { apiTable, printable, stormTable, summaryTable } from './lib/summary.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
@@ -43,6 +46,7 @@ const { values, positionals } = parseArgs({
     report: { type: 'boolean' },
     count: { type: 'string' },
     rate: { type: 'string' },
+    fingerprints: { type: 'string' },
     scenario: { type: 'string' },
     kubeconfig: { type: 'string' },
     out: { type: 'string' },
@@ -86,9 +90,11 @@ function num(flag: string, v: string | undefined): number | undefined {
 
 function writeReport(results: BenchmarkResult[], stem: string): void {
   writeFileSync(join(resultsDir, `${stem}.svg`), renderChart(results));
+  const storms = stormTable(results);
   writeFileSync(
     join(resultsDir, `${stem}.md`),
-    `${summaryTable(results)}\n\nAPI requests per remediation by verb and kind:\n\n${apiTable(results)}\n`,
+    `${summaryTable(results)}\n\nAPI requests per remediation by verb and kind:\n\n${apiTable(results)}\n` +
+      (storms ? `\nAlert storms (storm protection at its defaults):\n\n${storms}\n` : ''),
   );
   say(`wrote ${join(resultsDir, `${stem}.svg`)} and ${stem}.md`);
 }
@@ -152,6 +158,7 @@ async function main(): Promise<void> {
           kubeconfigPath: kubeconfig,
           count: num('count', values.count) ?? 1000,
           rate: num('rate', values.rate),
+          fingerprints: num('fingerprints', values.fingerprints),
           scenario: values.scenario ?? 'zero',
           ...common,
         };
@@ -227,6 +234,17 @@ async function main(): Promise<void> {
       timeoutMs: (count / rate + workSeconds * 3 + 120) * 1000,
     });
   }
+  // An alert storm: 10,000 requests for 50 problems within a minute. Storm protection should run
+  // 50 remediations, send at most 51 notifications and suppress the rest at <= 3 writes each.
+  await run({
+    name: 'storm-10000-50fp',
+    count: 10_000,
+    rate: 10_000 / 60,
+    fingerprints: 50,
+    scenario: 'zero',
+    timeoutMs: 20 * 60_000,
+    cleanupTimeoutMs: 10 * 60_000,
+  });
   if (results.length > 0) writeReport(results, `${day}-ladder`);
 }
 

@@ -13,6 +13,7 @@ import { Observer } from './observer.js';
 import { summariseProfile } from './profile.js';
 import type { BenchmarkResult } from './result.js';
 import { startRunProcesses, type RunProcesses } from './run-processes.js';
+import { stormFigures } from './storm.js';
 import { settingsOf, type BenchmarkOptions, type RunSettings } from './settings.js';
 
 export type { BenchmarkOptions } from './settings.js';
@@ -48,7 +49,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   }
 }
 
-type Observed = Pick<BenchmarkResult, 'complete' | 'counts' | 'latencyMs' | 'throughput' | 'api'>;
+type Observed = Pick<BenchmarkResult, 'complete' | 'counts' | 'latencyMs' | 'throughput' | 'api' | 'storm'>;
 
 /** The figures of the requests as the benchmark saw them, and of the orchestrator's API traffic. */
 function summarise(s: RunSettings, m: Measurement, observer: Observer): Observed {
@@ -78,6 +79,7 @@ function summarise(s: RunSettings, m: Measurement, observer: Observer): Observed
       finished: observer.finished,
     }),
     api: apiFigures(m.before, m.after, s.count, s.scenario.plan.length),
+    ...(s.fingerprints ? { storm: stormFigures(s.fingerprints, timings) } : {}),
   };
 }
 
@@ -112,6 +114,7 @@ function resultOf(
       createConcurrency: s.createConcurrency,
       orchestratorNodeArgs: s.orchestratorNodeArgs,
       runFrom: s.runFrom,
+      ...(s.fingerprints ? { fingerprints: s.fingerprints } : {}),
     },
     complete: o.complete,
     ...(m.failure ? { failure: m.failure } : {}),
@@ -120,6 +123,7 @@ function resultOf(
     latencyMs: o.latencyMs,
     throughput: o.throughput,
     api: o.api,
+    ...(o.storm ? { storm: o.storm } : {}),
     orchestrator: {
       ...processFigures(orchestrator, s.count),
       metricsRssBytes: sum(m.after, 'process_resident_memory_bytes') || null,

@@ -3,7 +3,20 @@
 import type { BenchmarkResult } from './result.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+const COLORS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
+/** The throughput panel's legend: one entry per run, this tall. */
+const LEGEND_ROW = 36;
 
 function fmtMs(v: number): string {
   if (v >= 1000) return `${+(v / 1000).toPrecision(3)}s`;
@@ -102,7 +115,7 @@ function throughputPanel(results: BenchmarkResult[], x0: number, y0: number, w: 
       ? `${(r.orchestrator.peakRssBytes / 2 ** 20).toFixed(0)} MB peak RSS`
       : 'RSS n/a';
     out.push(
-      `<rect x="${x0 + w + 20}" y="${y0 + i * 36}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x0 + w + 36}" y="${y0 + i * 36 + 10}" font-size="12">${esc(r.name)}</text><text x="${x0 + w + 36}" y="${y0 + i * 36 + 24}" font-size="11" fill="#555">${r.throughput.drainSeconds ?? '?'} s drain, ${r.throughput.sustainedPerSecond ?? '?'}/s, ${peak}</text>`,
+      `<rect x="${x0 + w + 20}" y="${y0 + i * LEGEND_ROW}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${x0 + w + 36}" y="${y0 + i * LEGEND_ROW + 10}" font-size="12">${esc(r.name)}</text><text x="${x0 + w + 36}" y="${y0 + i * LEGEND_ROW + 24}" font-size="11" fill="#555">${r.throughput.drainSeconds ?? '?'} s drain, ${r.throughput.sustainedPerSecond ?? '?'}/s, ${peak}</text>`,
     );
   });
   return out.join('\n');
@@ -110,7 +123,8 @@ function throughputPanel(results: BenchmarkResult[], x0: number, y0: number, w: 
 
 export function renderChart(results: BenchmarkResult[]): string {
   const width = 1000;
-  const height = 760;
+  // Tall enough for the legend of the throughput panel (drawn from y = 470).
+  const height = Math.max(760, 470 + results.length * LEGEND_ROW + 20);
   const meta = results[0];
   const caption = meta
     ? `${meta.machine.cores} cores, ${(meta.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${meta.machine.node}, Kubernetes ${meta.kubernetes.version}, commit ${distinct(results.map((r) => r.git?.commit.slice(0, 7) ?? '?'))}, ${distinct(results.map((r) => r.date.slice(0, 10)))}`

@@ -29,23 +29,29 @@ export async function pool(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, () => worker()));
 }
 
-function requestBody(name: string): object {
+/**
+ * The body of request `i`. Without `fingerprints`, a problem of its own (fingerprint and target), critical.
+ * With it, an alert storm: request i repeats problem i mod `fingerprints` (its fingerprint and its
+ * target), with severity warning, which storm protection may hold.
+ */
+export function requestBody(name: string, i: number, fingerprints?: number): object {
+  const problem = fingerprints ? `storm-${i % fingerprints}` : name;
   return {
     apiVersion: apiVersionOf('RemediationRequest'),
     kind: KINDS.RemediationRequest.kind,
     metadata: { name },
     spec: {
       targetingData: {
-        signalFingerprint: `bench:${name}`,
+        signalFingerprint: `bench:${problem}`,
         alertName: 'HighMemoryUsage',
         environment: 'production',
-        severity: 'critical',
+        severity: fingerprints ? 'warning' : 'critical',
         namespace: 'payments',
         // Its own target too: storm protection's ResourceBusy lets one request per target execute at a time.
         resource: {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
-          name: `payment-api-${name}`,
+          name: `payment-api-${problem}`,
           namespace: 'payments',
         },
         labels: { team: 'payments' },
@@ -62,6 +68,8 @@ export interface LoadPlan {
   rate: number | undefined;
   /** Creates in flight at once (at least 64 at a steady rate, so that slow answers do not lower it). */
   concurrency: number;
+  /** An alert storm: the requests repeat this many problems (requestBody). */
+  fingerprints?: number;
 }
 
 /** The creates of one run; its counters are read live by the progress line and the sampler. */
@@ -78,20 +86,19 @@ export class Load {
   ) {}
 
   /** Creates every request of `plan`; resolves when the last create is answered, with that time. */
-  async run({ names, t0, rate, concurrency }: LoadPlan): Promise<number> {
+  async run({ names, t0, rate, concurrency, fingerprints }: LoadPlan): Promise<number> {
     await pool(
       names.length,
       rate ? Math.max(concurrency, 64) : concurrency,
       rate ? (i) => t0 + (i / rate) * 1000 : () => 0,
-      (i) => this.create(names[i]!),
+      (i) => this.create(names[i]!, requestBody(names[i]!, i, fingerprints)),
     );
     return performance.now();
   }
 
-  private async create(name: string): Promise<void> {
+  private async create(name: string, body: object): Promise<void> {
     const timing = this.timing(name);
     const rr = KINDS.RemediationRequest;
-    const body = requestBody(name);
     for (let attempt = 0; ; attempt++) {
       const sent = performance.now();
       timing.createSentAt ??= sent;

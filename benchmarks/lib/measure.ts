@@ -62,7 +62,13 @@ export async function measure(
   sampler.start();
   progress.start();
   try {
-    const createsDone = await load.run({ names, t0, rate: s.rate, concurrency: s.createConcurrency });
+    const createsDone = await load.run({
+      names,
+      t0,
+      rate: s.rate,
+      concurrency: s.createConcurrency,
+      fingerprints: s.fingerprints,
+    });
     const { failure } = await awaitFinished(observer, s.count, t0 + s.timeoutMs, orchestrator);
     if (failure) s.log(`bench ${s.name}: ${failure}\n${orchestrator.tail()}`);
     sampler.sample(true);

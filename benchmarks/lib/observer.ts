@@ -14,7 +14,7 @@ import { Informer, type KubeObject } from '../../src/k8s/informer.js';
 import { childNames } from '../../src/actors/names.js';
 import { systemClock } from '../../src/util/clock.js';
 
-type Observed = KubeObject & { status?: { phase?: string } };
+type Observed = KubeObject & { status?: { phase?: string; reason?: string } };
 
 /** The child phase after which the orchestrator must create the next child. */
 const DONE_PHASE: Partial<Record<KindName, string>> = {
@@ -67,6 +67,9 @@ export interface RequestTiming {
   firstPhaseAt?: number;
   terminalAt?: number;
   terminalPhase?: string;
+  terminalReason?: string;
+  /** Changes of the request seen (MODIFIED events): each is one write of the orchestrator's. */
+  writes?: number;
   children: Map<string, ChildTiming>;
 }
 
@@ -108,7 +111,7 @@ export class Observer {
       informer.on((type, object) => {
         const at = performance.now();
         if (type === 'deleted') return;
-        if (kind === 'RemediationRequest') this.onRequest(object, at);
+        if (kind === 'RemediationRequest') this.onRequest(object, at, type === 'modified');
         else this.onChild(kind, object, at);
       });
       this.informers.push(informer);
@@ -120,9 +123,10 @@ export class Observer {
     for (const i of this.informers) i.stop();
   }
 
-  private onRequest(rr: Observed, at: number): void {
+  private onRequest(rr: Observed, at: number, modified: boolean): void {
     const name = rr.metadata?.name ?? '';
     const t = this.timing(name);
+    if (modified) t.writes = (t.writes ?? 0) + 1;
     const phase = rr.status?.phase;
     if (!phase) return;
     if (t.firstPhaseAt === undefined) {
@@ -132,6 +136,7 @@ export class Observer {
     if (t.terminalAt === undefined && (TERMINAL_PHASES as readonly string[]).includes(phase)) {
       t.terminalAt = at;
       t.terminalPhase = phase;
+      t.terminalReason = rr.status?.reason;
       this.finished++;
       if (phase === 'Completed') this.succeeded++;
       this.finishTimes.push(at);

@@ -30,6 +30,8 @@ export interface BenchmarkResult {
     orchestratorNodeArgs?: string[];
     /** How the processes ran (absent in results before 2026-11-26 evening: they ran from source). */
     runFrom?: RunFrom;
+    /** An alert storm: the requests repeat this many problems (absent in other runs). */
+    fingerprints?: number;
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
@@ -93,6 +95,8 @@ export interface BenchmarkResult {
     /** Mean latency of one API call as the orchestrator saw it, ms, by "verb kind". */
     meanLatencyMs: Record<string, number>;
   };
+  /** An alert storm run (options.fingerprints): what storm protection made of it. */
+  storm?: StormFigures;
   orchestrator: ProcessFigures & { metricsRssBytes: number | null };
   simulator: ProcessFigures & { statusWrites: number | null };
   apiServer: ProcessFigures;
@@ -109,4 +113,19 @@ export interface BenchmarkResult {
     orchestratorCpuS: number | null;
     apiServerCpuS: number | null;
   }[];
+}
+
+/** What an alert storm came to: work done once per problem, the rest suppressed cheaply. */
+export interface StormFigures {
+  fingerprints: number;
+  /** RemediationProcessings created: one per remediation executed (target: one per fingerprint). */
+  remediations: number;
+  /** NotificationRequests created (target: one per fingerprint, plus one for the storm). */
+  notifications: number;
+  /** Requests that ended Skipped: no remediation of their own. */
+  suppressed: number;
+  /** Writes to a suppressed request (its MODIFIED events seen), mean and most (target <= 3). */
+  writesPerSuppressed: { mean: number; max: number } | null;
+  /** Requests by how they ended, "phase/reason". */
+  outcomes: Record<string, number>;
 }

@@ -15,6 +15,8 @@ export interface BenchmarkOptions {
   count: number;
   /** Requests created per second; all at once (limited only by createConcurrency) when absent. */
   rate?: number;
+  /** An alert storm: the requests repeat this many problems (fingerprint and target), severity warning. */
+  fingerprints?: number;
   /** A scenario name of scenarios.ts (zero, realistic) or a JSON override of the simulator's default. */
   scenario: string;
   /** The orchestrator's write rate limit and concurrency (its --qps, --burst, --max-concurrent-writes). */
@@ -49,6 +51,7 @@ export interface RunSettings {
   kubeconfigPath: string;
   count: number;
   rate: number | undefined;
+  fingerprints: number | undefined;
   scenarioName: string;
   override: ScenarioOverride;
   scenario: Scenario;
@@ -84,6 +87,7 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
     kubeconfigPath: options.kubeconfigPath,
     count,
     rate,
+    fingerprints: options.fingerprints,
     scenarioName,
     override,
     scenario,

@@ -24,6 +24,27 @@ export function summaryTable(results: BenchmarkResult[]): string {
   return rows.join('\n');
 }
 
+/** The alert storm runs: what storm protection made of them, against the targets of issue 11. */
+export function stormTable(results: BenchmarkResult[]): string {
+  const rows = [
+    '| run | N | fingerprints | created in s | remediations (target) | notifications (target) | suppressed | writes per suppressed mean / max (target) | all terminal after s | orch. CPU s | orch. peak RSS MB | outcomes |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|',
+  ];
+  for (const r of results) {
+    const st = r.storm;
+    if (!st) continue;
+    const w = st.writesPerSuppressed;
+    const outcomes = Object.entries(st.outcomes)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    rows.push(
+      `| ${r.name} | ${r.options.count} | ${st.fingerprints} | ${r.throughput.createSeconds ?? 'n/a'} | ${st.remediations} (${st.fingerprints}) | ${st.notifications} (<= ${st.fingerprints + 1}) | ${st.suppressed} | ${w ? `${w.mean} / ${w.max}` : 'n/a'} (<= 3) | ${r.complete ? (r.throughput.drainSeconds ?? 'n/a') : 'incomplete'} | ${r.orchestrator.cpuSeconds ?? 'n/a'} | ${mb(r.orchestrator.peakRssBytes)} | ${outcomes} |`,
+    );
+  }
+  return rows.length > 2 ? rows.join('\n') : '';
+}
+
 export function apiTable(results: BenchmarkResult[]): string {
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.api.perRemediation)))].sort();
   const rows = [
@@ -44,6 +65,14 @@ export function printable(r: BenchmarkResult): string {
     `  drain ${r.throughput.drainSeconds} s, ${r.throughput.overallPerSecond}/s overall, ${r.throughput.sustainedPerSecond}/s sustained, peak ${r.throughput.peakInFlight} in flight`,
     `  orchestrator: peak RSS ${mb(r.orchestrator.peakRssBytes)} MB, CPU ${r.orchestrator.cpuSeconds} s = ${r.orchestrator.cpuMsPerRemediation} ms per remediation`,
     `  kube-apiserver CPU ${r.apiServer.cpuSeconds ?? 'n/a'} s (${r.apiServer.cpuMsPerRemediation ?? 'n/a'} ms/rem.), etcd ${r.etcd.cpuSeconds ?? 'n/a'} s, simulator ${r.simulator.cpuSeconds ?? 'n/a'} s`,
+    ...(r.storm
+      ? [
+          `  storm of ${r.storm.fingerprints} fingerprints: ${r.storm.remediations} remediations (target ${r.storm.fingerprints}), ${r.storm.notifications} notifications (target <= ${r.storm.fingerprints + 1}), ${r.storm.suppressed} suppressed at ${r.storm.writesPerSuppressed?.mean ?? 'n/a'} writes each (most ${r.storm.writesPerSuppressed?.max ?? 'n/a'}, target <= 3)`,
+          `    ${Object.entries(r.storm.outcomes)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        ]
+      : []),
     `  API per remediation: ${r.api.writesPerRemediation} writes to our kinds (target <= ${r.api.targetWritesPerRemediation}), ${r.api.eventWritesPerRemediation} Events, ${r.api.readsPerRemediation} reads`,
     `    ${Object.entries(r.api.perRemediation)
       .map(([k, v]) => `${k}=${v}`)

@@ -53,6 +53,11 @@ export interface RequestEntry {
   blockedAt?: number;
   blockedUntil?: number;
   duplicateOf?: { name: string; uid: string };
+  /**
+   * Its actor decided it ended, with this outcome (and, skipped, the request whose outcome it took);
+   * the cluster does not show it yet (RequestIndex.decided).
+   */
+  ending?: { success?: boolean; duplicateOf?: { name: string; uid: string } };
 }
 
 /** The questions the rules ask of the cluster; each an O(1) or O(log n) answer of the index. */
@@ -210,6 +215,34 @@ export function gateOf(e: RequestEntry): 'start' | 'execute' | undefined {
 
 const ref = (e: RequestEntry) => ({ name: e.name, uid: e.uid });
 
+/** Whether `e` was folded into another request: it waits on it, or ended with its outcome. */
+export function foldedInto(e: RequestEntry): { name: string; uid: string } | undefined {
+  if (e.ending) return e.ending.duplicateOf;
+  const waits = e.phase === 'Blocked' && e.blockedReason === 'DuplicateInProgress';
+  return waits || e.phase === 'Skipped' ? e.duplicateOf : undefined;
+}
+
+/** How many requests a chain of duplicates may run through before it is taken to be broken. */
+const CHAIN_LIMIT = 16;
+
+/**
+ * The request whose outcome a duplicate waiting on `uid` takes: `uid` itself, or, if that one was
+ * folded into another in turn, the end of the chain. A chain forms when a duplicate was held behind
+ * a request whose admission had not reached the cluster when the replica restarted (or whose
+ * decision another replica never saw): that request is then held behind an earlier one. Following
+ * it, the duplicate names the request that works, and is counted in its `duplicates`.
+ */
+function originalOf(uid: string, index: RoutingIndex): RequestEntry | undefined {
+  let at = index.byUid(uid);
+  for (let hops = 0; at && hops < CHAIN_LIMIT; hops++) {
+    const next = foldedInto(at);
+    const further = next && index.byUid(next.uid);
+    if (!further || further.uid === uid) return at;
+    at = further;
+  }
+  return at;
+}
+
 /** The verdict of the rules for `self` (the index's entry of the request) at `now`. */
 export function route(
   self: RequestEntry,
@@ -226,10 +259,14 @@ export function route(
 function atStart(self: RequestEntry, index: RoutingIndex, s: RoutingSettings, now: number): Verdict {
   const waiting = self.phase === 'Blocked' && self.blockedReason === 'DuplicateInProgress';
   if (waiting && self.duplicateOf) {
-    const original = index.byUid(self.duplicateOf.uid);
+    const original = originalOf(self.duplicateOf.uid, index);
+    // An original that has decided its outcome gives it at once (its status write may still be on
+    // its way): a duplicate waits for no write, nor outlives the original's own BlockedTooLong.
+    if (original?.ending)
+      return { skip: 'Deduplicated', duplicateOf: ref(original), success: original.ending.success };
     if (original && !isTerminal(original.phase))
-      return { block: 'DuplicateInProgress', duplicateOf: self.duplicateOf };
-    if (original) return { skip: 'Deduplicated', duplicateOf: self.duplicateOf, success: original.success };
+      return { block: 'DuplicateInProgress', duplicateOf: ref(original) };
+    if (original) return { skip: 'Deduplicated', duplicateOf: ref(original), success: original.success };
     // The original was deleted before it ended: this request is decided anew.
   }
   const fresh = waiting || self.phase === undefined || self.phase === 'Pending';

@@ -11,6 +11,7 @@ import {
   arrivalOrder,
   blockedOrder,
   entryOf,
+  foldedInto,
   type Decision,
   type RequestEntry,
   type RoutingIndex,
@@ -83,6 +84,7 @@ export class RequestIndex implements RoutingIndex {
   private readonly entries = new Map<string, RequestEntry>();
   private readonly cached = new Map<string, RequestEntry>();
   private readonly decisions = new Map<string, Decision>();
+  private readonly endings = new Map<string, NonNullable<RequestEntry['ending']>>();
   private readonly representatives = new Map<string, SortedList<RequestEntry>>();
   private readonly executed = new Map<string, SortedList<RequestEntry>>();
   private readonly completed = new Map<string, SortedList<RequestEntry>>();
@@ -104,28 +106,47 @@ export class RequestIndex implements RoutingIndex {
     if (type === 'deleted') {
       this.cached.delete(uid);
       this.decisions.delete(uid);
+      this.endings.delete(uid);
       this.put(uid, undefined);
       return;
     }
     const cached = entryOf(rr);
     this.cached.set(uid, cached);
     const decision = this.decisions.get(uid);
-    if (decision && decision.phase === cached.phase && decision.blockedReason === cached.blockedReason)
+    if (isTerminal(cached.phase)) {
       this.decisions.delete(uid);
+      this.endings.delete(uid);
+    } else if (decision && caughtUp(cached, decision)) this.decisions.delete(uid);
     this.put(uid, this.merged(uid));
   }
 
-  /** An actor decided `decision` for the request `uid`; the informer will show it after the write. */
+  /**
+   * An actor decided `decision` for the request `uid`; the informer will show it after the write.
+   * A decision that holds others back (admitted, working, Blocked) counts at once, so that two
+   * requests deciding in the same tick never both proceed. An ending, which lets others go (its
+   * fingerprint, target and slot free), counts once the cluster shows it, so that the next request of
+   * a fingerprint never shows working before the previous one shows ended; meanwhile the request
+   * is marked `ending`, with its outcome, which its duplicates take at once.
+   */
   decided(uid: string, decision: Decision): void {
-    if (!this.cached.has(uid)) return;
-    this.decisions.set(uid, decision);
+    const cached = this.cached.get(uid);
+    if (!cached) return;
+    if (isTerminal(decision.phase) && !isTerminal(cached.phase))
+      this.endings.set(uid, { success: decision.success, duplicateOf: decision.duplicateOf });
+    else {
+      this.endings.delete(uid);
+      this.decisions.set(uid, decision);
+    }
     this.put(uid, this.merged(uid));
   }
 
+  /** The request as the rules see it: the cached object, with the actor's decision over it. */
   private merged(uid: string): RequestEntry | undefined {
     const cached = this.cached.get(uid);
     const decision = this.decisions.get(uid);
-    return cached && decision ? { ...cached, ...decision } : cached;
+    const entry = cached && decision ? { ...cached, ...decision } : cached;
+    const ending = this.endings.get(uid);
+    return entry && ending ? { ...entry, ending } : entry;
   }
 
   private put(uid: string, next: RequestEntry | undefined): void {
@@ -142,8 +163,11 @@ export class RequestIndex implements RoutingIndex {
   private wakeAfter(previous: RequestEntry | undefined, next: RequestEntry | undefined): void {
     if (!previous) return;
     const woken: string[] = [];
-    const ended = !next || (isTerminal(next.phase) && !isTerminal(previous.phase));
-    if (ended)
+    const ended =
+      !next || (isTerminal(next.phase) && !isTerminal(previous.phase)) || (next.ending && !previous.ending);
+    // It was folded into another request in turn: its duplicates follow it there (routing.ts).
+    const folded = next && foldedInto(next) && foldedInto(next)?.uid !== foldedInto(previous)?.uid;
+    if (ended || folded)
       for (const d of this.duplicates.get(previous.uid) ?? [])
         if (!isTerminal(d.phase) && d.uid !== previous.uid) woken.push(d.uid);
     // A slot in Executing freed, or a waiter left its line: the next in line may go now.
@@ -167,7 +191,10 @@ export class RequestIndex implements RoutingIndex {
     this.arrived.add(e);
     const terminal = isTerminal(e.phase);
     const dupWaiting = e.phase === 'Blocked' && e.blockedReason === 'DuplicateInProgress';
-    if (!terminal && !dupWaiting) listIn(this.representatives, repKey(e), REPRESENTATIVE).add(e);
+    // A request ending without ever having been admitted (skipped, say) is no one's original.
+    const endsUnadmitted = e.ending !== undefined && !e.claimed;
+    if (!terminal && !dupWaiting && !endsUnadmitted)
+      listIn(this.representatives, repKey(e), REPRESENTATIVE).add(e);
     if (e.phase && EXECUTED.has(e.phase)) listIn(this.executed, e.fingerprint, COMPLETION).add(e);
     if (e.phase === 'Completed') listIn(this.completed, e.fingerprint, COMPLETION).add(e);
     if (e.phase === 'Executing') {
@@ -309,6 +336,22 @@ export class RequestIndex implements RoutingIndex {
   get stormHeld(): number {
     return this.stormBlocked.size;
   }
+}
+
+/**
+ * Whether the cached object shows all the decision says about routing. Not before: a request's
+ * first sight writes its status, then its finalizer, and between the two the cache shows it Pending
+ * but not admitted; dropping the decision then would let an earlier request arriving in between be
+ * admitted too, and leave the duplicates that waited on the first one waiting on a duplicate.
+ */
+function caughtUp(cached: RequestEntry, d: Decision): boolean {
+  if (cached.phase !== d.phase || (d.claimed && !cached.claimed)) return false;
+  if (d.phase !== 'Blocked') return true;
+  return (
+    cached.blockedReason === d.blockedReason &&
+    cached.blockedUntil === d.blockedUntil &&
+    cached.duplicateOf?.uid === d.duplicateOf?.uid
+  );
 }
 
 const repKey = (e: RequestEntry): string => `${e.namespace}/${e.fingerprint}`;

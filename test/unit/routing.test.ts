@@ -107,6 +107,99 @@ describe('storm protection rules', function () {
       expect(w.verdict('a', T0 + 1000)).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
     });
 
+    it('keeps an actor’s admission until the informer shows the finalizer, not only the Pending status', function () {
+      const w = world(rr('b'));
+      w.index.decided('uid-b', { phase: 'Pending', claimed: true });
+      w.update(rr('b', { phase: 'Pending' }));
+      w.index.onRequest('added', rr('a'));
+      expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
+      w.update(rr('b', { phase: 'Pending', finalizer: true }));
+      expect(w.verdict('a')).to.deep.include({ duplicateOf: { name: 'b', uid: 'uid-b' } });
+    });
+
+    it('holds the fingerprint until the cluster shows its request ended; its duplicates take the outcome at once', function () {
+      const w = world(
+        rr('a', { phase: 'Executing', finalizer: true }),
+        rr('d', { at: T0 + 1000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'a' }),
+      );
+      w.index.decided('uid-a', { phase: 'Completed', claimed: true, success: true, completedAt: T0 + 5000 });
+      expect(w.woken).to.deep.equal(['uid-d']);
+      expect(w.verdict('d', T0 + 6000)).to.deep.equal({
+        skip: 'Deduplicated',
+        duplicateOf: { name: 'a', uid: 'uid-a' },
+        success: true,
+      });
+      // A new request is held behind it, not let through, until the cluster shows it Completed.
+      w.index.onRequest('added', rr('b', { at: T0 + 6000 }));
+      expect(w.verdict('b', T0 + 6000)).to.deep.equal({
+        block: 'DuplicateInProgress',
+        duplicateOf: { name: 'a', uid: 'uid-a' },
+      });
+      w.update(rr('a', { phase: 'Completed', success: true, completed: T0 + 5000, finalizer: true }));
+      expect(w.verdict('b', T0 + 7000)).to.deep.include({ skip: 'RecentlyRemediated' });
+    });
+
+    it('makes no one wait on a request that ends without having been admitted', function () {
+      const w = world(
+        rr('o', { phase: 'Completed', success: true, completed: T0, finalizer: true }),
+        rr('skipped', { at: T0 + 1000 }),
+        rr('folded', {
+          at: T0 + 1000,
+          phase: 'Blocked',
+          blockedReason: 'DuplicateInProgress',
+          duplicateOf: 'o',
+        }),
+      );
+      w.index.decided('uid-skipped', {
+        phase: 'Skipped',
+        claimed: true,
+        success: true,
+        completedAt: T0 + 1000,
+      });
+      w.index.decided('uid-folded', {
+        phase: 'Skipped',
+        claimed: true,
+        success: true,
+        completedAt: T0 + 1000,
+      });
+      w.index.onRequest('added', rr('next', { at: T0 + 2000 }));
+      expect(w.verdict('next', T0 + 2000)).to.deep.include({ skip: 'RecentlyRemediated' });
+    });
+
+    it('moves a duplicate to the request its original was folded into, and wakes it for that', function () {
+      const w = world(
+        rr('x', { at: T0 + 1000 }),
+        rr('d', { at: T0 + 2000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'x' }),
+        rr('e'),
+      );
+      expect(w.verdict('d')).to.deep.include({ duplicateOf: { name: 'x', uid: 'uid-x' } });
+      expect(w.verdict('x')).to.deep.include({ duplicateOf: { name: 'e', uid: 'uid-e' } });
+      w.update(
+        rr('x', { at: T0 + 1000, phase: 'Blocked', blockedReason: 'DuplicateInProgress', duplicateOf: 'e' }),
+      );
+      expect(w.woken).to.deep.equal(['uid-d']);
+      expect(w.verdict('d')).to.deep.equal({
+        block: 'DuplicateInProgress',
+        duplicateOf: { name: 'e', uid: 'uid-e' },
+      });
+      // Once the one that ran has ended, the duplicate ends with its outcome and names it.
+      w.update(rr('e', { phase: 'Completed', success: true, completed: T0 + 5000 }));
+      w.update(
+        rr('x', {
+          at: T0 + 1000,
+          phase: 'Skipped',
+          success: true,
+          blockedReason: 'DuplicateInProgress',
+          duplicateOf: 'e',
+        }),
+      );
+      expect(w.verdict('d', T0 + 6000)).to.deep.equal({
+        skip: 'Deduplicated',
+        duplicateOf: { name: 'e', uid: 'uid-e' },
+        success: true,
+      });
+    });
+
     it('does not hold requests of another namespace or fingerprint', function () {
       const w = world(rr('a'), rr('b', { ns: 'other', at: T0 + 1 }), rr('c', { fp: 'fp-b', at: T0 + 1 }));
       expect(w.verdict('b')).to.deep.equal({ proceed: true });
