@@ -27,6 +27,8 @@ export interface Metrics {
   apiQueueDepth: Gauge;
   /** remediation_api_writer_concurrency_limit: writes the adaptive limit allows in flight now. */
   apiConcurrencyLimit: Gauge;
+  /** remediation_events_dropped_total: Kubernetes Events dropped unsent, the writer's Event lane being full. */
+  eventsDropped: Counter;
   /** remediation_actor_mailbox_depth: messages queued across all actors. */
   mailboxDepth: Gauge;
   /** remediation_actors{state}: state is running or passivated. */
@@ -142,6 +144,11 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     apiConcurrencyLimit: new Gauge({
       name: 'remediation_api_writer_concurrency_limit',
       help: 'API writes allowed in flight at once by the adaptive limit (shrinks on 429 and rising latency)',
+      registers,
+    }),
+    eventsDropped: new Counter({
+      name: 'remediation_events_dropped_total',
+      help: 'Kubernetes Events dropped unsent because the API writer already had its most Events waiting',
       registers,
     }),
     mailboxDepth: new Gauge({
