@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     'garbage-collector': { type: 'boolean', default: false },
     out: { type: 'string' },
     // Also writes heap snapshots at start, after warm-up and at the end into this directory, for
-    // finding what grew. Not for the recorded run: after a snapshot V8 keeps an id per object.
+    // finding what grew (object ids are stable between them). Not for a recorded run.
     snapshots: { type: 'string' },
   },
 });
@@ -148,6 +148,11 @@ try {
     caches: caches.sizes(),
     actors: orchestrator.supervisor.counts,
     requestIndexEntries: caches.requestIndex.size,
+    writer: {
+      inFlight: orchestrator.writer.inFlightCount,
+      queued: orchestrator.writer.queueDepth,
+      concurrencyLimit: orchestrator.writer.concurrencyLimit,
+    },
   });
   const snapshot = (stage: string): void => {
     if (args.snapshots)
@@ -156,17 +161,22 @@ try {
   const ended = async (): Promise<number> =>
     (await metrics.outcomes.get()).values.reduce((sum, v) => sum + v.value, 0);
 
-  /** Waits until `done` requests have ended and every request is gone from the cache. */
+  /**
+   * Waits until `done` requests have ended, every request is gone from the cache, and the writer is
+   * idle: the Events wait behind every other write, so the last of them go out after the requests.
+   */
   const settle = async (done: number, what: string): Promise<void> => {
     for (let last = 0; ;) {
       const finished = await ended();
       const inCache = caches.sizes().objects.RemediationRequest;
-      if (finished >= done && inCache === 0) return;
+      const writes = orchestrator.writer.inFlightCount + orchestrator.writer.queueDepth;
+      if (finished >= done && inCache === 0 && writes === 0) return;
       if (Date.now() - last > 30_000) {
         last = Date.now();
         const h = process.memoryUsage();
         log(
-          `${what}: ${finished}/${done} ended, ${inCache} requests in the cache, heap ${mib(h.heapUsed)} MiB`,
+          `${what}: ${finished}/${done} ended, ${inCache} requests in the cache, ${writes} writes ` +
+            `in flight or waiting, heap ${mib(h.heapUsed)} MiB`,
         );
       }
       await sleep(500);
@@ -191,9 +201,11 @@ try {
   const t0 = performance.now();
   let peakHeap = 0;
   let peakRequests = 0;
+  let peakWritesWaiting = 0;
   const sampler = setInterval(() => {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     peakRequests = Math.max(peakRequests, caches.sizes().objects.RemediationRequest);
+    peakWritesWaiting = Math.max(peakWritesWaiting, orchestrator.writer.queueDepth);
   }, 1000);
   await createRange(http, WARMUP, N, Number(args.concurrency));
   await settle(N, 'run');
@@ -213,6 +225,12 @@ try {
   const outcomes = Object.fromEntries(
     (await metrics.outcomes.get()).values.map((v) => [`${v.labels.phase}/${v.labels.reason}`, v.value]),
   );
+  const events = {
+    created: (await metrics.apiRequests.get()).values
+      .filter((v) => v.labels.kind === 'Event' && v.labels.code === '201')
+      .reduce((sum, v) => sum + v.value, 0),
+    droppedUnsent: (await metrics.eventsDropped.get()).values.reduce((sum, v) => sum + v.value, 0),
+  };
   await orchestrator.stop();
   await simulator.stop();
 
@@ -232,7 +250,8 @@ try {
     },
     outcomes,
     drainSeconds: drainedSeconds,
-    peak: { heapUsedMiB: mib(peakHeap), requestsInCache: peakRequests },
+    peak: { heapUsedMiB: mib(peakHeap), requestsInCache: peakRequests, writesWaiting: peakWritesWaiting },
+    events,
     heap: {
       atStart,
       afterWarmup,
@@ -249,7 +268,7 @@ try {
       'heap used after two forced full collections (gc()), of this process: the orchestrator, its caches ' +
       'and the driver; at start = after the caches synced on an empty namespace; after warm-up = after the ' +
       'first requests completed and were deleted (lazily loaded code and JIT included); at end = after all ' +
-      'were deleted and no child waited for its request any more. leftOnServer: what the run left in the ' +
+      'were deleted, the writer was idle (the Events go out last) and no child waited for its request any more. leftOnServer: what the run left in the ' +
       'namespace, which the caches before this change kept',
   };
 } finally {
