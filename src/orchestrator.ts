@@ -89,6 +89,7 @@ export function buildOrchestrator(deps: OrchestratorDeps): Orchestrator {
         deps.onApiRequest?.(verb, kind, code);
       },
       queueDepth: (depth) => metrics.apiQueueDepth.set(depth),
+      dropped: () => metrics.eventsDropped.inc(),
       concurrencyLimit: (limit) => metrics.apiConcurrencyLimit.set(limit),
     },
   );

@@ -1,5 +1,7 @@
 // The shared informers of the six kinds, indexed so that a RemediationRequest's children are found
-// by its UID (owner.ts). Each stores the projection of its objects (projection.ts).
+// by its UID (owner.ts). Each stores the projection of its objects (projection.ts). The child caches
+// keep only children of a request, and of the requests in the cache (child-retention.ts), so that
+// they do not grow with every request ever made.
 import type { KubeSource } from '../k8s/cluster-access.js';
 import {
   API_VERSION,
@@ -18,6 +20,7 @@ import { entryOf, route, type RoutingSettings } from '../actors/routing.js';
 import { Informer, type InformerEventType, type KubeObject } from '../k8s/informer.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
+import { ChildRetention, ORPHAN_GRACE_MS } from './child-retention.js';
 import { ownerUid } from './owner.js';
 import {
   projectAnalysis,
@@ -38,8 +41,18 @@ export interface CachesOptions {
   pageSize: number;
   /** Watched namespaces; all when empty. */
   namespaces: string[];
+  /** How long a child whose request is not in the cache is kept; by default four times the longest backoff, at least ORPHAN_GRACE_MS. */
+  orphanGraceMs?: number;
   onError?: (kind: string, error: unknown, phase: string) => void;
   onEvent?: (kind: string, type: InformerEventType) => void;
+}
+
+/** What the caches hold now: objects by kind, owner-index values, children waiting for their request. */
+export interface CacheSizes {
+  objects: Record<keyof typeof KINDS, number>;
+  ownerIndexValues: number;
+  orphansWaiting: number;
+  childrenDropped: number;
 }
 
 export type RequestHandler = (type: InformerEventType, rr: RemediationRequest) => void;
@@ -75,6 +88,8 @@ class KindCache<T extends KubeObject> {
               }
             : undefined,
           transform: project,
+          // A child belongs to a request or is of no use: one that belongs to none is never stored.
+          admit: indexed ? (o) => ownerUid(o) !== undefined : undefined,
           onError: (error, ctx) => {
             this.lastErrors[at] = error instanceof Error ? error.message : String(error);
             options.onError?.(kind, error, ctx.phase);
@@ -113,6 +128,14 @@ class KindCache<T extends KubeObject> {
   list(): T[] {
     return this.informers.flatMap((i) => i.list());
   }
+
+  get size(): number {
+    return this.informers.reduce((sum, i) => sum + i.size, 0);
+  }
+
+  get ownerIndexValues(): number {
+    return this.informers.reduce((sum, i) => sum + i.indexedValues(OWNER_INDEX), 0);
+  }
 }
 
 export class Caches {
@@ -125,6 +148,7 @@ export class Caches {
   private readonly children: [ChildKindName, KindCache<ChildObject>][];
   /** Every request by fingerprint, target and phase: the history storm protection decides from. */
   readonly requestIndex: RequestIndex;
+  private readonly retention: ChildRetention;
   private readonly indexListener: Required<RequestIndexListener> = {
     wake: () => undefined,
     blocked: () => undefined,
@@ -136,8 +160,15 @@ export class Caches {
       wake: (uids) => this.indexListener.wake(uids),
       blocked: (reason, delta) => this.indexListener.blocked(reason, delta),
     });
-    // Registered first, so the index has every event before any handler acts on it.
-    for (const i of this.requests.informers) i.on((type, rr) => this.requestIndex.onRequest(type, rr));
+    // Registered first, so the index has every event before any handler acts on it. A name found
+    // with a new UID (by a relist) is the old request deleted: its entry goes.
+    for (const i of this.requests.informers)
+      i.on((type, rr, previous) => {
+        const previousUid = previous?.metadata?.uid;
+        if (previous && previousUid && previousUid !== rr.metadata?.uid)
+          this.requestIndex.onRequest('deleted', previous);
+        this.requestIndex.onRequest(type, rr);
+      });
     this.processings = new KindCache('RemediationProcessing', options, true, projectProcessing);
     this.analyses = new KindCache('AIAnalysis', options, true, projectAnalysis);
     this.workflows = new KindCache('WorkflowExecution', options, true, projectWorkflow);
@@ -150,6 +181,16 @@ export class Caches {
       ['KubernetesExecution', this.executions],
       ['NotificationRequest', this.notifications],
     ] as [ChildKindName, KindCache<ChildObject>][];
+    const childInformers = this.children.flatMap(([, c]) => c.informers);
+    this.retention = new ChildRetention({
+      clock: options.clock,
+      graceMs: options.orphanGraceMs ?? Math.max(ORPHAN_GRACE_MS, 4 * options.backoff.maxMs),
+      ownerIndex: OWNER_INDEX,
+      stores: childInformers,
+    });
+    for (const i of this.requests.informers)
+      i.on((type, rr, previous) => this.retention.onRequest(type, rr, previous));
+    for (const i of childInformers) i.on((type, child) => this.retention.onChild(i, type, child));
   }
 
   onRequest(handler: RequestHandler): void {
@@ -173,7 +214,20 @@ export class Caches {
    */
   async start(): Promise<void> {
     await Promise.all(this.children.flatMap(([, c]) => c.informers.map((i) => i.start())));
+    this.retention.requestsListing();
     await Promise.all(this.requests.informers.map((i) => i.start()));
+    this.retention.requestsSynced();
+  }
+
+  sizes(): CacheSizes {
+    return {
+      objects: Object.fromEntries(
+        [this.requests, ...this.children.map(([, c]) => c)].map((c) => [c.kind, c.size]),
+      ) as CacheSizes['objects'],
+      ownerIndexValues: this.children.reduce((sum, [, c]) => sum + c.ownerIndexValues, 0),
+      orphansWaiting: this.retention.waitingCount,
+      childrenDropped: this.retention.dropped,
+    };
   }
 
   /** The kinds and namespaces not listed yet, with their last error: empty once all have synced. */
@@ -183,6 +237,7 @@ export class Caches {
 
   stop(): void {
     for (const i of [...this.requests.informers, ...this.children.flatMap(([, c]) => c.informers)]) i.stop();
+    this.retention.stop();
   }
 
   /**

@@ -1,6 +1,7 @@
 // The store behind an informer: objects by namespace and name, secondary indexes from a value (an
-// owner's UID, say) to the objects themselves, and one callback per change. No I/O: the informer's
-// list and watch loop (informer.ts) feeds it.
+// owner's UID, say) to the objects themselves, and one callback per change. Optionally a filter on
+// what it keeps at all, like a label selector on the client side. No I/O: the informer's list and
+// watch loop (informer.ts) feeds it.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 export interface KubeObject {
@@ -12,6 +13,8 @@ export interface KubeObject {
 export type StoreEventType = 'added' | 'modified' | 'deleted';
 export type StoreListener<T> = (type: StoreEventType, object: T, previous: T | undefined) => void;
 export type Indexer<T> = (object: T) => readonly string[];
+/** Whether the store keeps an object at all. */
+export type Admission<T> = (object: T) => boolean;
 
 export class IndexedStore<T extends KubeObject> {
   // By namespace, then name: the name and namespace strings are the object's own, where a
@@ -22,10 +25,15 @@ export class IndexedStore<T extends KubeObject> {
   // have one, and a Set per value cost more than the object's projection of some kinds.
   private readonly indexes = new Map<string, Map<string, T | T[]>>();
 
-  /** `onChange` is told of every object added, modified (a new resourceVersion) or deleted. */
+  /**
+   * `onChange` is told of every object added, modified (a new resourceVersion) or deleted. An object
+   * `admit` refuses is never stored; one stored whose new version it refuses is deleted, as a watch
+   * with a label selector reports an object that stops matching.
+   */
   constructor(
     private readonly indexers: Record<string, Indexer<T>> = {},
     private readonly onChange: StoreListener<T> = () => undefined,
+    private readonly admit: Admission<T> = () => true,
   ) {
     for (const name of Object.keys(indexers)) this.indexes.set(name, new Map());
   }
@@ -44,6 +52,11 @@ export class IndexedStore<T extends KubeObject> {
     return this.count;
   }
 
+  /** How many values of the index `index` have objects stored under them. */
+  indexedValues(index: string): number {
+    return this.indexes.get(index)?.size ?? 0;
+  }
+
   /** The objects stored under `value` of the index `index`, as a fresh array. */
   byIndex(index: string, value: string): T[] {
     const entry = this.indexes.get(index)?.get(value);
@@ -55,6 +68,7 @@ export class IndexedStore<T extends KubeObject> {
   replace(items: T[]): void {
     const seen = new Map<string, Set<string>>();
     for (const item of items) {
+      if (!this.admit(item)) continue;
       const namespace = item.metadata?.namespace ?? '';
       let names = seen.get(namespace);
       if (!names) seen.set(namespace, (names = new Set()));
@@ -68,6 +82,11 @@ export class IndexedStore<T extends KubeObject> {
 
   /** Adds or replaces an object; one with the resourceVersion already stored changes nothing. */
   upsert(object: T): void {
+    if (!this.admit(object)) {
+      const stored = this.get(object.metadata?.namespace, object.metadata?.name ?? '');
+      if (stored) this.remove(stored);
+      return;
+    }
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     let names = this.objects.get(namespace);
@@ -92,6 +111,22 @@ export class IndexedStore<T extends KubeObject> {
     this.count--;
     this.unindex(previous);
     this.onChange('deleted', object, previous);
+  }
+
+  /**
+   * Drops `object` itself, if it is the one stored under its name, telling no one: for a cache that
+   * no longer needs it, while it still exists on the server. A later version of it is stored again.
+   */
+  forget(object: T): boolean {
+    const namespace = object.metadata?.namespace ?? '';
+    const names = this.objects.get(namespace);
+    const name = object.metadata?.name ?? '';
+    if (!names || names.get(name) !== object) return false;
+    names.delete(name);
+    if (names.size === 0) this.objects.delete(namespace);
+    this.count--;
+    this.unindex(object);
+    return true;
   }
 
   private index(object: T): void {

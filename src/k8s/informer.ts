@@ -7,11 +7,17 @@ import type { KubeSource } from './cluster-access.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { setClampedTimeout, type TimerHandle } from '../util/timer.js';
-import { IndexedStore, type Indexer, type KubeObject, type StoreEventType } from './indexed-store.js';
+import {
+  IndexedStore,
+  type Admission,
+  type Indexer,
+  type KubeObject,
+  type StoreEventType,
+} from './indexed-store.js';
 import { KubeHttp, type Query } from './kube-http.js';
 import { OrchestratorError, classify, httpStatusOf } from './errors.js';
 
-export type { Indexer, KubeObject };
+export type { Admission, Indexer, KubeObject };
 export type InformerEventType = StoreEventType;
 export type InformerHandler<T> = (type: InformerEventType, object: T, previous: T | undefined) => void;
 
@@ -33,6 +39,11 @@ export interface InformerOptions<T> {
   indexers?: Record<string, Indexer<T>>;
   /** Applied to every listed and watched object before it is stored, indexed or handed to handlers. */
   transform?: (object: T) => T;
+  /**
+   * Which objects (after `transform`) are kept at all: the others are dropped as each list page
+   * arrives, and one already stored whose new version is refused is reported deleted.
+   */
+  admit?: Admission<T>;
   /**
    * A watch silent for this long is presumed dead and restarted. The server sends a bookmark about once
    * a minute, so the default of 150 s tolerates one lost bookmark without cutting a healthy watch.
@@ -70,8 +81,10 @@ export class Informer<T extends KubeObject> {
   constructor(private readonly options: InformerOptions<T>) {
     this.http = new KubeHttp(options.kubeConfig);
     this.syncedOnce = new Promise((resolve) => (this.resolveSynced = resolve));
-    this.store = new IndexedStore(options.indexers, (type, object, previous) =>
-      this.emit(type, object, previous),
+    this.store = new IndexedStore(
+      options.indexers,
+      (type, object, previous) => this.emit(type, object, previous),
+      options.admit,
     );
   }
 
@@ -109,6 +122,16 @@ export class Informer<T extends KubeObject> {
 
   byIndex(index: string, value: string): T[] {
     return this.store.byIndex(index, value);
+  }
+
+  /** How many values of the index `index` have objects stored under them. */
+  indexedValues(index: string): number {
+    return this.store.indexedValues(index);
+  }
+
+  /** Drops `object` from the cache, telling no handler (IndexedStore.forget). */
+  forget(object: T): boolean {
+    return this.store.forget(object);
   }
 
   latestResourceVersion(): string {
@@ -166,8 +189,11 @@ export class Informer<T extends KubeObject> {
         continue: cont,
       };
       const result = await this.http.request<ListResult<T>>('GET', this.path(), { query });
-      // Per page, so that a relist never holds a whole kind untransformed.
-      for (const item of result.items) items.push(this.transformed(item));
+      // Per page, so that a relist never holds a whole kind untransformed, nor what is not kept.
+      for (const item of result.items) {
+        const kept = this.transformed(item);
+        if (!this.options.admit || this.options.admit(kept)) items.push(kept);
+      }
       cont = result.metadata?.continue || undefined;
       resourceVersion = result.metadata?.resourceVersion;
     } while (cont);

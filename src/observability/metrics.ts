@@ -108,6 +108,11 @@ export const METRIC_DEFINITIONS = {
     name: 'remediation_api_writer_concurrency_limit',
     help: 'API writes allowed in flight at once by the adaptive limit (shrinks on 429 and rising latency)',
   },
+  eventsDropped: {
+    type: 'counter',
+    name: 'remediation_events_dropped_total',
+    help: 'Kubernetes Events dropped unsent because the API writer already had its most Events waiting',
+  },
   mailboxDepth: {
     type: 'gauge',
     name: 'remediation_actor_mailbox_depth',

@@ -107,4 +107,41 @@ describe("indexed store (the informer's objects and indexes)", function () {
       'deleted b/y@1',
     ]);
   });
+
+  it('forget drops the stored object and its index entries, telling no one; a later version is stored again', function () {
+    const { store, events } = makeStore();
+    store.replace([obj('a', 'x', '1', 'u1'), obj('a', 'y', '1', 'u2')]);
+    events.length = 0;
+    const x = store.get('a', 'x')!;
+    expect(store.forget(obj('a', 'x', '1', 'u1'))).to.equal(false, 'only the object stored is forgotten');
+    expect(store.forget(x)).to.equal(true);
+    expect(store.forget(x)).to.equal(false);
+    expect(store.get('a', 'x')).to.equal(undefined);
+    expect(store.size).to.equal(1);
+    expect(store.byIndex('owner', 'u1')).to.deep.equal([]);
+    expect(store.indexedValues('owner')).to.equal(1);
+    expect(events).to.deep.equal([]);
+    store.upsert(obj('a', 'x', '2', 'u1'));
+    expect(events).to.deep.equal([['added', 'a/x@2', undefined]]);
+  });
+
+  it('never stores what admit refuses, and reports a stored object deleted when its new version is refused', function () {
+    const events: [StoreEventType, string][] = [];
+    const store = new IndexedStore<Obj>(
+      { owner: (o) => (o.owner ? [o.owner] : []) },
+      (type, o) => events.push([type, `${o.metadata?.name}@${o.metadata?.resourceVersion}`]),
+      (o) => o.owner !== undefined,
+    );
+    store.replace([obj('a', 'x', '1', 'u1'), obj('a', 'stray', '1')]);
+    expect(names(store.list())).to.deep.equal(['a/x']);
+    store.upsert(obj('a', 'other', '2'));
+    expect(store.size).to.equal(1);
+    store.upsert(obj('a', 'x', '3'));
+    expect(store.size).to.equal(0);
+    expect(store.indexedValues('owner')).to.equal(0);
+    expect(events).to.deep.equal([
+      ['added', 'x@1'],
+      ['deleted', 'x@1'],
+    ]);
+  });
 });
