@@ -27,6 +27,7 @@ import type { Status } from '../actors/status.js';
 import { OrchestratorError, classify } from '../k8s/errors.js';
 import { ContentType, KubeHttp } from '../k8s/kube-http.js';
 import type { ApiWriter, Lane } from '../k8s/writer.js';
+import { laneOf } from './write-lane.js';
 import type { Clock } from '../util/clock.js';
 import { ownerUid } from './owner.js';
 import { projectAny } from './projection.js';
@@ -103,9 +104,8 @@ export class RemediationApi {
   apply = async (batch: EffectBatch): Promise<EffectResult> => {
     const result: EffectResult = { objects: [], absent: [], eventsSent: 0 };
     const { request } = batch;
-    // First sight of a request (status Pending, then the finalizer): ahead of any queue, and the
-    // status first, so that pickup waits for one write, not two.
-    const lane: Lane = batch.addFinalizer === true ? 'urgent' : 'normal';
+    // On first sight the status goes before the finalizer, so that pickup waits for one write, not two.
+    const lane = laneOf(batch);
     if (batch.removeFinalizer) {
       const rr = await this.setFinalizer(request, batch.observedMeta, false, lane);
       if (rr) result.objects.push(rr);

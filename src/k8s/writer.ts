@@ -33,8 +33,12 @@ export interface WriterOptions {
 /** Events waiting beyond this are dropped, oldest first: under load above --qps they would pile up without end. */
 export const MAX_BACKGROUND_QUEUE = 1_000;
 
-/** urgent: the first write for a request just seen (pickup); background: writes nobody waits for. */
-export type Lane = 'urgent' | 'normal' | 'background';
+/**
+ * urgent: the first write for a request just seen (pickup); suppressed: a request held or ended by
+ * storm protection (Blocked, Skipped), behind every working request's write so that an alert storm
+ * never delays the remediation it repeats, but never dropped; background: writes nobody waits for.
+ */
+export type Lane = 'urgent' | 'normal' | 'suppressed' | 'background';
 
 export interface WriterObserver {
   request?(verb: string, kind: string, code: string, seconds: number): void;
@@ -53,8 +57,11 @@ export class ApiWriter {
   private readonly waiting: (() => void)[] = [];
   /** Served before `waiting`: the first writes for a request just seen, so a storm never delays pickup. */
   private readonly urgent: (() => void)[] = [];
+  /** Served after `waiting`: writes of requests that storm protection holds or skipped. */
+  private readonly suppressed: (() => void)[] = [];
   /** Served last: writes nobody waits for (Kubernetes Events). */
   private readonly background: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private readonly lanes = { urgent: this.urgent, normal: this.waiting, suppressed: this.suppressed };
   private tokenTimer: TimerHandle | undefined;
   /** Start times of the calls issued, and what each was, for tests that check the rate limit. */
   readonly issued: number[] = [];
@@ -80,7 +87,7 @@ export class ApiWriter {
   }
 
   get queueDepth(): number {
-    return this.waiting.length + this.urgent.length + this.background.length;
+    return this.waiting.length + this.urgent.length + this.suppressed.length + this.background.length;
   }
 
   /** Writes allowed in flight at once now. */
@@ -198,7 +205,7 @@ export class ApiWriter {
           this.observer.dropped?.(lane);
         }
         this.background.push({ resolve, reject });
-      } else (lane === 'urgent' ? this.urgent : this.waiting).push(resolve);
+      } else this.lanes[lane].push(resolve);
       this.observer.queueDepth?.(this.queueDepth);
       this.pump();
     });
@@ -209,11 +216,16 @@ export class ApiWriter {
     this.pump();
   }
 
-  /** Starts queued calls (urgent, then normal, then background; each lane in arrival order) while tokens and slots allow. */
+  /** Starts queued calls (urgent, normal, suppressed, then background; each lane in arrival order) while tokens and slots allow. */
   private pump(): void {
     while (this.queueDepth > 0 && this.canStart()) {
       this.start();
-      (this.urgent.shift() ?? this.waiting.shift() ?? this.background.shift()!.resolve)();
+      (
+        this.urgent.shift() ??
+        this.waiting.shift() ??
+        this.suppressed.shift() ??
+        this.background.shift()!.resolve
+      )();
     }
     this.observer.queueDepth?.(this.queueDepth);
     if (this.rateLimited() && this.queueDepth > 0 && this.tokens < 1 && this.tokenTimer === undefined) {

@@ -101,6 +101,24 @@ describe('the API writer', function () {
     expect(order).to.deep.equal(['first', 'pickup', 'status', 'event']);
   });
 
+  it("serves a suppressed request's write after the working ones, before Events, dropping none", async function () {
+    const { w, clock } = writer({ burst: 1, maxBackground: 1 });
+    const order: string[] = [];
+    void w.run('patch', 'X', 'first', async () => order.push('first'));
+    void w.run('patch', 'X', 'blocked', async () => order.push('blocked'), { lane: 'suppressed' });
+    void w.run('create', 'Event', 'event', async () => order.push('event'), { lane: 'background' });
+    void w.run('patch', 'X', 'skipped', async () => order.push('skipped'), { lane: 'suppressed' });
+    void w.run('patch', 'X', 'status', async () => order.push('status'));
+    void w.run('patch', 'X', 'pickup', async () => order.push('pickup'), { lane: 'urgent' });
+    expect(w.queueDepth).to.equal(5);
+    for (let i = 0; i < 6; i++) {
+      await flush();
+      clock.increment(100);
+    }
+    await flush();
+    expect(order).to.deep.equal(['first', 'pickup', 'status', 'blocked', 'skipped', 'event']);
+  });
+
   it('keeps the background lane bounded, dropping the oldest waiting call', async function () {
     let dropped = 0;
     const clock = new SimulatedClock();
