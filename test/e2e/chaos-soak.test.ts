@@ -6,7 +6,8 @@ import {
   fencingViolations,
   leaderChanges,
   leaseWrites,
-  writesInWindows,
+  describeFlushed,
+  resumeWindow,
   type ResumeWindow,
 } from '../support/fencing.js';
 import { targetingData } from '../support/fixtures.js';
@@ -26,8 +27,6 @@ const REPLICAS = ['replica-a', 'replica-b'];
 const LEASE = { durationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 1000 };
 /** Processing ends at a random moment in this span, so requests are in flight during every fault. */
 const SPREAD_MS = 30_000;
-/** How long after SIGCONT the writes queued before the freeze may arrive (test/support/fencing.ts). */
-const FLUSH_ON_RESUME_MS = 1000;
 /** Six in ten complete, two fail a step, one fails processing, one is rejected by the analysis. */
 const MIX: Outcome[] = [
   'completes',
@@ -143,7 +142,7 @@ describe(`chaos soak: ${COUNT} requests through leader kills, a frozen leader, r
       const resumingAt = Date.now();
       replicas.resume(leader);
       const resumedAt = Date.now();
-      flushedOnResume.push({ user: leader, from: resumingAt, to: resumedAt + FLUSH_ON_RESUME_MS });
+      flushedOnResume.push(resumeWindow(leader, resumingAt, resumedAt));
       // A fenced replica may stay up as a standby: then watch it for two lease durations.
       const outcome = await Promise.race([
         gone.then((e) => `exited (code ${e.code}, signal ${e.signal})`),
@@ -192,11 +191,7 @@ describe(`chaos soak: ${COUNT} requests through leader kills, a frozen leader, r
       'no replica wrote after its renew deadline (last renewal answered + renew deadline)',
       describeViolations(fencingViolations(writes, lease, REPLICAS, LEASE.renewDeadlineMs, flushedOnResume)),
     );
-    const flushed = writesInWindows(writes, lease, flushedOnResume);
-    console.log(
-      `      writes queued before the freeze and sent on SIGCONT (within ${FLUSH_ON_RESUME_MS} ms): ` +
-        (flushed.map((w) => `${w.verb} ${w.resource} ${w.code}`).join(', ') || 'none'),
-    );
+    console.log(`      ${describeFlushed(writes, lease, flushedOnResume)}`);
     const renewals = leaseWrites(writes, lease, REPLICAS);
     report.check(
       'the Lease changed hands only after the previous holder had not renewed for a lease duration',

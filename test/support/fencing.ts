@@ -71,6 +71,27 @@ export interface ResumeWindow {
   to: number;
 }
 
+/** How long after SIGCONT the writes queued before the freeze may arrive. */
+export const FLUSH_ON_RESUME_MS = 1000;
+
+/** The window of a replica continued between `resumingAt` (before SIGCONT) and `resumedAt` (after). */
+export function resumeWindow(user: string, resumingAt: number, resumedAt: number): ResumeWindow {
+  return { user, from: resumingAt, to: resumedAt + FLUSH_ON_RESUME_MS };
+}
+
+/** One line naming the writes that arrived in the windows, for the test's output. */
+export function describeFlushed(
+  writes: readonly AuditWrite[],
+  lease: LeaseRef,
+  windows: readonly ResumeWindow[],
+): string {
+  const flushed = writesInWindows(writes, lease, windows);
+  return (
+    `writes queued before the freeze and sent on SIGCONT (within ${FLUSH_ON_RESUME_MS} ms): ` +
+    (flushed.map((w) => `${w.verb} ${w.resource} ${w.code}`).join(', ') || 'none')
+  );
+}
+
 /** Writes of `user` that arrived in a window are left out of fencingViolations; this lists them. */
 export function writesInWindows(
   writes: readonly AuditWrite[],
