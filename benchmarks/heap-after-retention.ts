@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { API_VERSION, KINDS, apiVersionOf, type KindName } from '../src/api/index.js';
+import { API_VERSION, KINDS, type KindName } from '../src/api/index.js';
 import { defaultConfig } from '../src/config.js';
 import { KubeHttp } from '../src/k8s/kube-http.js';
 import { createLogger, createMetrics } from '../src/observability/index.js';
@@ -24,6 +24,7 @@ import { startControlPlane } from '../src/testing/index.js';
 import { systemClock } from '../src/util/clock.js';
 import { gitInfo, machineInfo } from './lib/environment.js';
 import { buildDist, startSimulatorProcess } from './lib/processes.js';
+import { requestBody } from './lib/load.js';
 import { SCENARIOS } from './lib/scenarios.js';
 
 const { values: args } = parseArgs({
@@ -58,34 +59,17 @@ function heapAfterGc() {
 
 const requestPath = `/apis/${KINDS.RemediationRequest.group}/${API_VERSION}/namespaces/${NAMESPACE}/${KINDS.RemediationRequest.plural}`;
 const nameOf = (i: number): string => `heap-${String(i).padStart(5, '0')}`;
-function requestBody(name: string): object {
-  return {
-    apiVersion: apiVersionOf('RemediationRequest'),
-    kind: KINDS.RemediationRequest.kind,
-    metadata: { name },
-    spec: {
-      targetingData: {
-        signalFingerprint: `bench:${name}`,
-        alertName: 'HighMemoryUsage',
-        environment: 'production',
-        // Critical, with its own fingerprint and target: no storm-protection rule holds it back.
-        severity: 'critical',
-        namespace: 'payments',
-        resource: { apiVersion: 'apps/v1', kind: 'Deployment', name: `api-${name}`, namespace: 'payments' },
-      },
-    },
-  };
-}
 
 /** Creates requests [from, to), `concurrency` at a time, retrying a failed create. */
 async function createRange(http: KubeHttp, from: number, to: number, concurrency: number): Promise<void> {
   let next = from;
   const worker = async (): Promise<void> => {
     while (next < to) {
-      const name = nameOf(next++);
+      const i = next++;
+      const name = nameOf(i);
       for (let attempt = 0; ; attempt++) {
         try {
-          await http.request('POST', requestPath, { body: requestBody(name) });
+          await http.request('POST', requestPath, { body: requestBody(name, i) });
           break;
         } catch (err) {
           if ((err as { httpStatus?: number }).httpStatus === 409) break;

@@ -17,6 +17,10 @@ export const ACTIVE_PHASES = [
   'Executing',
 ] as const satisfies readonly Phase[];
 export const PHASES: readonly Phase[] = [...ACTIVE_PHASES, ...TERMINAL_PHASES];
+/** The phases in which a request works (may create children), as opposed to waiting or ended. */
+export const WORKING_PHASES: readonly Phase[] = ACTIVE_PHASES.filter(
+  (p) => p !== 'Pending' && p !== 'Blocked',
+);
 export const TIMEOUT_KEYS: readonly TimeoutKey[] = [
   'global',
   'processing',

@@ -9,19 +9,11 @@ import { FINALIZER, type RemediationRequest } from '../../src/api/index.js';
 import { isTerminal, type Phase } from '../../src/actors/phases.js';
 import { route, type Decision, type RoutingSettings, type Verdict } from '../../src/actors/routing.js';
 import { RequestIndex } from '../../src/cluster/request-index.js';
+import { STORM_OFF } from './storm-settings.js';
 
 export const T0 = Date.parse('2026-12-01T10:00:00Z');
 
-export const DEDUPLICATE_ONLY: RoutingSettings = {
-  deduplicate: true,
-  serializeTargets: false,
-  consecutiveFailures: 0,
-  failureCooldownMs: 0,
-  recentlyRemediatedMs: 0,
-  maxExecuting: 0,
-  stormThreshold: 0,
-  maxBlockedMs: 0,
-};
+export const DEDUPLICATE_ONLY: RoutingSettings = { ...STORM_OFF, deduplicate: true };
 
 export interface ModelRequest {
   name: string;

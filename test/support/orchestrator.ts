@@ -4,6 +4,7 @@ import { defaultConfig, type Config } from '../../src/config.js';
 import { createLogger, createMetrics, type Metrics } from '../../src/observability/index.js';
 import { buildOrchestrator, type Orchestrator } from '../../src/orchestrator.js';
 import { systemClock } from '../../src/util/clock.js';
+import { STORM_OFF } from './storm-settings.js';
 
 export interface RunningOrchestrator extends Orchestrator {
   metrics: Metrics;
@@ -11,16 +12,7 @@ export interface RunningOrchestrator extends Orchestrator {
 }
 
 /** Every storm-protection rule off. */
-export const STORM_OFF: Config['storm'] = {
-  deduplicate: false,
-  serializeTargets: false,
-  consecutiveFailures: 0,
-  failureCooldownMs: 0,
-  recentlyRemediatedMs: 0,
-  maxExecuting: 0,
-  stormThreshold: 0,
-  maxBlockedMs: 0,
-};
+export { STORM_OFF };
 
 export async function startOrchestrator(
   kubeConfig: KubeConfig,

@@ -3,7 +3,7 @@
 // and a recorder of every request's phase changes, as a watch delivers them, that notes any moment
 // two requests of one fingerprint work at once.
 import { SCENARIO_ANNOTATION } from '../../src/sim/index.js';
-import { isTerminal, type Phase } from '../../src/actors/phases.js';
+import { isTerminal, WORKING_PHASES, type Phase } from '../../src/actors/phases.js';
 import type { Obj } from './kube.js';
 
 export interface StormFingerprint {
@@ -73,15 +73,7 @@ export async function paced(
   return performance.now() - started;
 }
 
-/** The phases in which a request works (may create children), as opposed to waiting or ended. */
-const WORKING: ReadonlySet<Phase> = new Set<Phase>([
-  'Initializing',
-  'Processing',
-  'Analyzing',
-  'AwaitingApproval',
-  'WorkflowPlanning',
-  'Executing',
-]);
+const WORKING: ReadonlySet<Phase> = new Set(WORKING_PHASES);
 
 export interface PhaseChange {
   /** performance.now() when the watch delivered it. */
