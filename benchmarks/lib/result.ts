@@ -35,7 +35,7 @@ export interface BenchmarkResult {
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
-  /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every 5 s). */
+  /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every second; every 5 s before 2026-11-30). */
   failure?: string;
   counts: {
     requested: number;
@@ -112,6 +112,10 @@ export interface BenchmarkResult {
     orchestratorRssMb: number | null;
     orchestratorCpuS: number | null;
     apiServerCpuS: number | null;
+    /** remediation_api_writer_concurrency_limit and _queue_depth, scraped as the point was taken;
+     * null when the scrape failed (absent before 2026-11-30). */
+    writerLimit?: number | null;
+    writerQueue?: number | null;
   }[];
 }
 
