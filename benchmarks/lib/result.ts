@@ -1,4 +1,5 @@
 // The JSON a benchmark run writes (schema 1): what was run, on what, and every figure it measured.
+import type { CgroupMemoryStats } from './cgroup.js';
 import type { ProfileSummary } from './profile.js';
 import type { RunFrom } from './processes.js';
 import type { Distribution } from './stats.js';
@@ -32,6 +33,8 @@ export interface BenchmarkResult {
     runFrom?: RunFrom;
     /** An alert storm: the requests repeat this many problems (absent in other runs). */
     fingerprints?: number;
+    /** --memory-limit as given, null without (absent before 2026-11-30). */
+    memoryLimit?: string | null;
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
@@ -97,7 +100,19 @@ export interface BenchmarkResult {
   };
   /** An alert storm run (options.fingerprints): what storm protection made of it. */
   storm?: StormFigures;
-  orchestrator: ProcessFigures & { metricsRssBytes: number | null };
+  orchestrator: ProcessFigures & {
+    metricsRssBytes: number | null;
+    /** The V8 heap flags on its command line once ready, those src/heap-from-cgroup.ts added
+     * included; null when unread (absent before 2026-11-30). */
+    heapFlags?: string[] | null;
+  };
+  /** With --memory-limit: the orchestrator's cgroup and what it saw of its limit over the
+   * orchestrator's whole life (read after it stopped). */
+  memoryLimit?: {
+    limit: string;
+    limitBytes: number;
+    cgroup: { version: 1 | 2; path: string };
+  } & CgroupMemoryStats;
   simulator: ProcessFigures & { statusWrites: number | null };
   apiServer: ProcessFigures;
   etcd: ProcessFigures;

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Scenario, ScenarioOverride } from '../../src/sim/scenario.js';
+import { parseMemorySize } from './args.js';
 import type { RunFrom } from './processes.js';
 import { resolveScenario, simulatedWorkMs } from './scenarios.js';
 
@@ -44,6 +45,10 @@ export interface BenchmarkOptions {
   profile?: boolean;
   /** Where the processes' logs go. Default a fresh directory under the system's temp directory. */
   logDir?: string;
+  /** Run the orchestrator in a fresh memory cgroup with this limit (a Kubernetes quantity, e.g. the
+   * chart's 576Mi) and no heap flags or NODE_OPTIONS of its own, so that it sizes its heap as in the
+   * chart's pod. Needs root. Adds `-mem<limit>` to the run's name. */
+  memoryLimit?: string;
 }
 
 export interface RunSettings {
@@ -71,6 +76,14 @@ export interface RunSettings {
   profile: boolean;
   /** Created if missing. */
   logDir: string;
+  memoryLimit: { text: string; bytes: number } | undefined;
+}
+
+/** What a memory limit adds to a run's name, e.g. `-mem576Mi`. */
+export function nameSuffix(options: Pick<BenchmarkOptions, 'memoryLimit'>): string {
+  return [
+    options.memoryLimit === undefined ? '' : `-mem${options.memoryLimit.replace(/[^a-zA-Z0-9.]+/g, '')}`,
+  ].join('');
 }
 
 /** Fills in the defaults of `options` and creates the log directory. */
@@ -82,8 +95,9 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
   mkdirSync(logDir, { recursive: true });
   return {
     name:
-      options.name ??
-      `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}${options.qps ? `-qps${options.qps}` : ''}`,
+      (options.name ??
+        `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}${options.qps ? `-qps${options.qps}` : ''}`) +
+      nameSuffix(options),
     kubeconfigPath: options.kubeconfigPath,
     count,
     rate,
@@ -106,5 +120,9 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
     runFrom: options.runFrom ?? 'dist',
     profile: options.profile ?? false,
     logDir,
+    memoryLimit:
+      options.memoryLimit === undefined
+        ? undefined
+        : { text: options.memoryLimit, bytes: parseMemorySize(options.memoryLimit) },
   };
 }

@@ -74,9 +74,15 @@ export function writerSummary(
   };
 }
 
-/** The line the writer's limit adds to a run's summary. */
+/** The lines a memory limit and the writer's limit add to a run's summary. */
 function limitLines(r: BenchmarkResult): string[] {
   const lines: string[] = [];
+  const m = r.memoryLimit;
+  if (m)
+    lines.push(
+      `  memory limit ${m.limit} (cgroup v${m.cgroup.version}): heap flags ${r.orchestrator.heapFlags?.join(' ') || 'none'}; limit reached ${m.limitHits ?? 'n/a'} times, ${m.oomKills ?? 'n/a'} OOM kills${m.oom ? ' (OOM)' : ''}, cgroup peak ${mb(m.peakBytes)} MB`,
+    );
+  else if (r.orchestrator.heapFlags?.length) lines.push(`  heap flags ${r.orchestrator.heapFlags.join(' ')}`);
   const w = writerSummary(r.series);
   if (w)
     lines.push(
