@@ -26,6 +26,9 @@
 //   --memory-limit SIZE     run the orchestrator in a fresh memory cgroup with this limit (e.g. 576Mi, the
 //                           chart's resources.limits.memory) and no heap flags or NODE_OPTIONS of its own,
 //                           so that it sizes its heap as in the chart's pod; needs root; name gets -mem576Mi
+//   --apf-seats N           the orchestrator runs as its own API user whose writes get an APF priority level
+//                           of N seats (queue 2), so that the API server answers 429 under load; only with
+//                           the benchmark's own control plane (not --kubeconfig); name gets -apfN
 //   --report FILE...        regenerate the chart and summary from result JSON files, run nothing
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,12 +93,29 @@ try {
   say(`bench: ${(err as Error).message}`);
   process.exit(2);
 }
+/** The orchestrator's own API user with --apf-seats. */
+const ORCHESTRATOR_USER = 'ro-bench-orchestrator';
 
 let plane: ControlPlane | undefined;
 async function kubeconfigPath(): Promise<string> {
   if (values.kubeconfig) return values.kubeconfig;
-  plane = await startControlPlane({ installCrds: true, log: say });
+  plane = await startControlPlane({
+    installCrds: true,
+    log: say,
+    users: common.apfSeats === undefined ? [] : [ORCHESTRATOR_USER],
+  });
   return plane.kubeconfigPath;
+}
+
+/** With --apf-seats, the orchestrator's own user of the local control plane. */
+async function orchestratorUser(): Promise<BenchmarkOptions['orchestratorUser']> {
+  if (common.apfSeats === undefined) return undefined;
+  if (!plane?.local)
+    throw new Error('--apf-seats needs a local control plane (KUBECONFIG_TEST names another)');
+  return {
+    name: ORCHESTRATOR_USER,
+    kubeconfigPath: await plane.writeKubeconfig({ user: ORCHESTRATOR_USER }),
+  };
 }
 
 /** Scales the realistic scenario's delays so that its simulated work takes `seconds`. */
@@ -119,6 +139,8 @@ async function main(): Promise<void> {
   if (common.memoryLimit !== undefined)
     await MemoryCgroup.create(parseMemorySize(common.memoryLimit)).remove();
   const kubeconfig = await kubeconfigPath();
+  const asUser = await orchestratorUser();
+  const shared = { ...common, ...(asUser ? { orchestratorUser: asUser } : {}) };
   if (!values.ladder) {
     const options: BenchmarkOptions = values.quick
       ? {
@@ -126,7 +148,7 @@ async function main(): Promise<void> {
           kubeconfigPath: kubeconfig,
           count: num('count', values.count) ?? 60,
           scenario: values.scenario ?? 'zero',
-          ...common,
+          ...shared,
         }
       : {
           kubeconfigPath: kubeconfig,
@@ -134,7 +156,7 @@ async function main(): Promise<void> {
           rate: num('rate', values.rate),
           fingerprints: num('fingerprints', values.fingerprints),
           scenario: values.scenario ?? 'zero',
-          ...common,
+          ...shared,
         };
     const result = await runBenchmark(options);
     const out =
@@ -165,7 +187,7 @@ async function main(): Promise<void> {
       const result = await runBenchmark({
         kubeconfigPath: kubeconfig,
         ...options,
-        ...common,
+        ...shared,
         name: `${options.name}${suffix}`,
       });
       const file = join(resultsDir, `${day}-${result.name}.json`);

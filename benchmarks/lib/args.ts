@@ -25,6 +25,7 @@ const OPTIONS = {
   'orchestrator-node-flags': { type: 'string' },
   'rate-for-steady': { type: 'string' },
   'memory-limit': { type: 'string' },
+  'apf-seats': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,6 +81,13 @@ export function commonOptions(values: BenchValues): CommonOptions {
         `--memory-limit lets the orchestrator size its heap from the cgroup, as in the chart's pod: drop ${heap.join(' ')} from --orchestrator-node-flags`,
       );
   }
+  const apfSeats = positive('apf-seats', values['apf-seats']);
+  if (apfSeats !== undefined && !Number.isInteger(apfSeats))
+    throw new Error(`--apf-seats: "${values['apf-seats']}" is not a whole number`);
+  if (apfSeats !== undefined && values.kubeconfig)
+    throw new Error(
+      '--apf-seats needs the benchmark to start its own local control plane (it adds an API user and reshapes API Priority and Fairness): not with --kubeconfig',
+    );
   return {
     qps: values.qps === '0' ? 0 : positive('qps', values.qps),
     burst: positive('burst', values.burst),
@@ -91,5 +99,6 @@ export function commonOptions(values: BenchValues): CommonOptions {
     ...(nodeArgs?.length ? { orchestratorNodeArgs: nodeArgs } : {}),
     ...(values.timeout ? { timeoutMs: positive('timeout', values.timeout)! * 1000 } : {}),
     ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+    ...(apfSeats !== undefined ? { apfSeats } : {}),
   };
 }

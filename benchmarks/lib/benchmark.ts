@@ -1,9 +1,11 @@
 // One benchmark run: a fresh namespace, the orchestrator and the simulator as processes, N requests
 // created all at once (concurrency-limited) or at a steady rate, everything timed from outside on
 // one monotonic clock (performance.now()), then the namespace deleted. Optionally the orchestrator
-// runs in a memory cgroup of its own.
+// runs in a memory cgroup of its own, or as its own API user under an APF limit.
 import { join } from 'node:path';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { limitWrites, type WriteLimit } from '../../src/testing/apf.js';
+import { bindOrchestratorRole } from '../../src/testing/rbac.js';
 import { apiFigures } from './api-figures.js';
 import { MemoryCgroup } from './cgroup.js';
 import { gitInfo, machineInfo } from './environment.js';
@@ -33,8 +35,20 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   let processes: RunProcesses | undefined;
   let result: BenchmarkResult | undefined;
   let cgroup: MemoryCgroup | undefined;
+  let writeLimit: WriteLimit | undefined;
   try {
     await observer.start();
+    if (s.orchestratorUser) await bindOrchestratorRole(kc, s.orchestratorUser.name, namespace);
+    if (s.apfSeats !== undefined) {
+      writeLimit = await limitWrites(kc, {
+        name: `ro-${namespace}`,
+        subject: { kind: 'User', user: { name: s.orchestratorUser!.name } },
+        seats: s.apfSeats,
+      });
+      s.log(
+        `bench ${s.name}: ${s.orchestratorUser!.name}'s writes have ${writeLimit.nominalSeats} APF seats`,
+      );
+    }
     if (s.memoryLimit) {
       cgroup = MemoryCgroup.create(s.memoryLimit.bytes);
       s.log(`bench ${s.name}: the orchestrator runs in ${cgroup.dir} (${s.memoryLimit.text})`);
@@ -45,7 +59,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     // Stop the simulator first (its last line has its counters), then delete the namespace while
     // the orchestrator still runs, so that it releases its finalizers.
     await processes.simulator.stop();
-    result = resultOf(s, gitVersion, observed, measured, processes, cgroup);
+    result = resultOf(s, gitVersion, observed, measured, processes, { cgroup, writeLimit });
     return result;
   } finally {
     observer.stop();
@@ -60,6 +74,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         .remove()
         .catch((err: Error) => s.log(`bench: cannot remove ${cgroup!.dir}: ${err.message}`));
     }
+    await writeLimit?.remove();
   }
 }
 
@@ -104,9 +119,10 @@ function resultOf(
   o: Observed,
   m: Measurement,
   processes: RunProcesses,
-  cgroup: MemoryCgroup | undefined,
+  limits: { cgroup: MemoryCgroup | undefined; writeLimit: WriteLimit | undefined },
 ): BenchmarkResult {
   const statsLine = /"statusWrites":(\d+)/.exec(processes.simulator.tail());
+  const { cgroup, writeLimit } = limits;
   const { orchestrator, simulator, apiServer, etcd } = m.watched;
   return {
     schema: 1,
@@ -131,6 +147,7 @@ function resultOf(
       runFrom: s.runFrom,
       ...(s.fingerprints ? { fingerprints: s.fingerprints } : {}),
       memoryLimit: s.memoryLimit?.text ?? null,
+      apfSeats: s.apfSeats ?? null,
     },
     complete: o.complete,
     ...(m.failure ? { failure: m.failure } : {}),
@@ -152,6 +169,16 @@ function resultOf(
             limitBytes: s.memoryLimit.bytes,
             cgroup: { version: cgroup.layout.version, path: cgroup.dir },
             ...cgroup.stats(),
+          },
+        }
+      : {}),
+    ...(s.orchestratorUser && writeLimit
+      ? {
+          apf: {
+            user: s.orchestratorUser.name,
+            seats: writeLimit.nominalSeats!,
+            queueLengthLimit: writeLimit.queueLengthLimit,
+            throttled: o.api.byCode['429'] ?? 0,
           },
         }
       : {}),

@@ -35,6 +35,8 @@ export interface BenchmarkResult {
     fingerprints?: number;
     /** --memory-limit as given, null without (absent before 2026-11-30). */
     memoryLimit?: string | null;
+    /** --apf-seats, null without (absent before 2026-11-30). */
+    apfSeats?: number | null;
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
@@ -113,6 +115,15 @@ export interface BenchmarkResult {
     limitBytes: number;
     cgroup: { version: 1 | 2; path: string };
   } & CgroupMemoryStats;
+  /** With --apf-seats: the orchestrator's own API user and its writes' priority level. */
+  apf?: {
+    user: string;
+    /** The level's nominal seats as the API server reports them. */
+    seats: number;
+    queueLengthLimit: number;
+    /** The orchestrator's API calls the server answered 429 during the run. */
+    throttled: number;
+  };
   simulator: ProcessFigures & { statusWrites: number | null };
   apiServer: ProcessFigures;
   etcd: ProcessFigures;

@@ -1,5 +1,5 @@
 // Starts a run's orchestrator and simulator on its namespace, with their logs in the run's log
-// directory (the orchestrator in its own memory cgroup when the run says so), and
+// directory (the orchestrator as its own user, in its own memory cgroup, when the run says so), and
 // finds the local control plane's processes to watch beside them.
 import { join } from 'node:path';
 import type { MemoryCgroup } from './cgroup.js';
@@ -30,7 +30,7 @@ export async function startRunProcesses(
   if (s.runFrom === 'dist') await buildDist();
   const [orchestrator, simulator] = await Promise.all([
     startOrchestrator(
-      s.kubeconfigPath,
+      s.orchestratorUser?.kubeconfigPath ?? s.kubeconfigPath,
       namespace,
       { qps: s.qps, burst: s.burst, maxConcurrentWrites: s.maxConcurrentWrites },
       join(s.logDir, `${s.name}-orchestrator.log`),

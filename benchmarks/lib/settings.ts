@@ -49,6 +49,13 @@ export interface BenchmarkOptions {
    * chart's 576Mi) and no heap flags or NODE_OPTIONS of its own, so that it sizes its heap as in the
    * chart's pod. Needs root. Adds `-mem<limit>` to the run's name. */
   memoryLimit?: string;
+  /** The orchestrator runs as this user of the local control plane (its kubeconfig) instead of the
+   * admin of kubeconfigPath; it is given the orchestrator's ClusterRole. */
+  orchestratorUser?: { name: string; kubeconfigPath: string };
+  /** With orchestratorUser: API Priority and Fairness gives that user's writes a priority level of
+   * this many seats and a queue of 2, so that the API server answers 429 under load (only on a
+   * throwaway local control plane: src/testing/apf.ts). Adds `-apf<seats>` to the run's name. */
+  apfSeats?: number;
 }
 
 export interface RunSettings {
@@ -77,12 +84,15 @@ export interface RunSettings {
   /** Created if missing. */
   logDir: string;
   memoryLimit: { text: string; bytes: number } | undefined;
+  orchestratorUser: { name: string; kubeconfigPath: string } | undefined;
+  apfSeats: number | undefined;
 }
 
-/** What a memory limit adds to a run's name, e.g. `-mem576Mi`. */
-export function nameSuffix(options: Pick<BenchmarkOptions, 'memoryLimit'>): string {
+/** What a memory limit or an APF limit adds to a run's name, e.g. `-mem576Mi-apf1`. */
+export function nameSuffix(options: Pick<BenchmarkOptions, 'memoryLimit' | 'apfSeats'>): string {
   return [
     options.memoryLimit === undefined ? '' : `-mem${options.memoryLimit.replace(/[^a-zA-Z0-9.]+/g, '')}`,
+    options.apfSeats === undefined ? '' : `-apf${options.apfSeats}`,
   ].join('');
 }
 
@@ -91,6 +101,8 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
   const { name: scenarioName, override, scenario } = resolveScenario(options.scenario);
   const { count, rate } = options;
   const workMs = simulatedWorkMs(scenario);
+  if (options.apfSeats !== undefined && !options.orchestratorUser)
+    throw new Error('apfSeats limits a user of its own: give orchestratorUser too');
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-'));
   mkdirSync(logDir, { recursive: true });
   return {
@@ -124,5 +136,7 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
       options.memoryLimit === undefined
         ? undefined
         : { text: options.memoryLimit, bytes: parseMemorySize(options.memoryLimit) },
+    orchestratorUser: options.orchestratorUser,
+    apfSeats: options.apfSeats,
   };
 }

@@ -74,7 +74,7 @@ export function writerSummary(
   };
 }
 
-/** The lines a memory limit and the writer's limit add to a run's summary. */
+/** The lines a memory limit, an APF limit and the writer's limit add to a run's summary. */
 function limitLines(r: BenchmarkResult): string[] {
   const lines: string[] = [];
   const m = r.memoryLimit;
@@ -83,6 +83,11 @@ function limitLines(r: BenchmarkResult): string[] {
       `  memory limit ${m.limit} (cgroup v${m.cgroup.version}): heap flags ${r.orchestrator.heapFlags?.join(' ') || 'none'}; limit reached ${m.limitHits ?? 'n/a'} times, ${m.oomKills ?? 'n/a'} OOM kills${m.oom ? ' (OOM)' : ''}, cgroup peak ${mb(m.peakBytes)} MB`,
     );
   else if (r.orchestrator.heapFlags?.length) lines.push(`  heap flags ${r.orchestrator.heapFlags.join(' ')}`);
+  if (r.apf)
+    lines.push(
+      `  APF: ${r.apf.seats} seat${r.apf.seats === 1 ? '' : 's'} and a queue of ${r.apf.queueLengthLimit} for ${r.apf.user}'s writes: ${r.apf.throttled} calls answered 429`,
+    );
+  else if (r.api.byCode['429']) lines.push(`  ${r.api.byCode['429']} calls answered 429`);
   const w = writerSummary(r.series);
   if (w)
     lines.push(

@@ -3,6 +3,7 @@ import type { Sample } from '../../benchmarks/lib/metrics.js';
 import type { BenchmarkResult } from '../../benchmarks/lib/result.js';
 import { writerFigures } from '../../benchmarks/lib/sampler.js';
 import { writerSummary } from '../../benchmarks/lib/summary.js';
+import { nominalSeatsByLevel, paddingShares } from '../../src/testing/apf.js';
 
 const point = (
   t: number,
@@ -37,5 +38,31 @@ describe('benchmark write limits', function () {
     expect(writerSummary([point(0, null, null)])).to.equal(null);
     // A result from before the writer was recorded.
     expect(writerSummary([{ ...point(0, null, null), writerLimit: undefined }])).to.equal(null);
+  });
+
+  it('reads the API server’s nominal seats by priority level', function () {
+    const text = [
+      '# HELP apiserver_flowcontrol_nominal_limit_seats [BETA] Nominal number of execution seats',
+      'apiserver_flowcontrol_nominal_limit_seats{priority_level="catch-all"} 31',
+      'apiserver_flowcontrol_nominal_limit_seats{priority_level="ro-bench-1"} 1',
+      'apiserver_flowcontrol_current_limit_seats{priority_level="catch-all"} 13',
+    ].join('\n');
+    expect([...nominalSeatsByLevel(text)]).to.deep.equal([
+      ['catch-all', 31],
+      ['ro-bench-1', 1],
+    ]);
+  });
+
+  it('pads the shares so that the API server’s rounding gives exactly the seats asked for', function () {
+    // kube-apiserver: a level's nominal seats = ceil(server limit × its shares / all shares).
+    const serverLimit = 1500; // --max-requests-inflight=1000 + --max-mutating-requests-inflight=500
+    const defaults = [5, 30, 40, 10, 40, 100, 20, 0]; // the suggested levels of Kubernetes 1.35
+    const seatsOf = (shares: number, all: number): number => Math.ceil((serverLimit * shares) / all);
+    const sumOfDefaults = defaults.reduce((a, b) => a + b, 0);
+    const nominalSum = defaults.reduce((n, s) => n + seatsOf(s, sumOfDefaults), 0);
+    for (const seats of [1, 2, 3, 7, 50, 150]) {
+      const pad = paddingShares(nominalSum, sumOfDefaults, seats);
+      expect(seatsOf(seats, sumOfDefaults + pad + seats), `${seats} seats`).to.equal(seats);
+    }
   });
 });

@@ -17,12 +17,12 @@ describe('benchmark options', function () {
       expect(() => parseMemorySize(bad), bad).to.throw(/not a memory size/);
   });
 
-  it('takes --memory-limit into every run, and names it in the run', function () {
-    const options = common('--memory-limit', '576Mi', '--count', '60');
-    expect(options).to.include({ memoryLimit: '576Mi' });
-    expect(nameSuffix(options)).to.equal('-mem576Mi');
+  it('takes --memory-limit and --apf-seats into every run, and names them in the run', function () {
+    const options = common('--memory-limit', '576Mi', '--apf-seats', '1', '--count', '60');
+    expect(options).to.include({ memoryLimit: '576Mi', apfSeats: 1 });
+    expect(nameSuffix(options)).to.equal('-mem576Mi-apf1');
     expect(nameSuffix({})).to.equal('');
-    expect(common('--count', '60')).to.not.have.any.keys('memoryLimit');
+    expect(common('--count', '60')).to.not.have.any.keys('memoryLimit', 'apfSeats');
   });
 
   it('refuses a memory limit with heap flags of the orchestrator’s own, and a bad size', function () {
@@ -33,6 +33,12 @@ describe('benchmark options', function () {
     expect(common('--memory-limit', '576Mi', '--orchestrator-node-flags=--trace-gc')).to.deep.include({
       orchestratorNodeArgs: ['--trace-gc'],
     });
+  });
+
+  it('refuses APF seats that are not a whole number, or with a cluster of its own', function () {
+    expect(() => common('--apf-seats', '1.5')).to.throw(/not a whole number/);
+    expect(() => common('--apf-seats', '0')).to.throw(/not a positive number/);
+    expect(() => common('--apf-seats', '2', '--kubeconfig', '/tmp/kc')).to.throw(/not with --kubeconfig/);
   });
 
   it('keeps the other options as before', function () {
