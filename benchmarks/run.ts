@@ -23,14 +23,27 @@
 //   --only NAME,...         with --ladder: run only these steps (a name also matches its prefix: "steady")
 //   --rate-for-steady R,... with --ladder: the steady run's rate, or several rates for one steady run each
 //                           (default 70% of burst-1000-zero's N / drain)
+//   --memory-limit SIZE     run the orchestrator in a fresh memory cgroup with this limit (e.g. 576Mi, the
+//                           chart's resources.limits.memory) and no heap flags or NODE_OPTIONS of its own,
+//                           so that it sizes its heap as in the chart's pod; needs root; name gets -mem576Mi
+//   --apf-seats N           the orchestrator runs as its own API user whose writes get an APF priority level
+//                           of N seats (queue 2), so that the API server answers 429 under load; only with
+//                           the benchmark's own control plane (not --kubeconfig); name gets -apfN
 //   --report FILE...        regenerate the chart and summary from result JSON files, run nothing
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../src/testing/index.js';
+import {
+  commonOptions,
+  parseBenchArgs,
+  parseMemorySize,
+  positive as num,
+  type CommonOptions,
+} from './lib/args.js';
 import { runBenchmark, type BenchmarkOptions, type BenchmarkResult } from './lib/benchmark.js';
+import { MemoryCgroup } from './lib/cgroup.js';
 import { renderChart } from './lib/chart.js';
 import { SCENARIOS } from './lib/scenarios.js';
 import { apiTable, printable, stormTable, summaryTable } from './lib/summary.js';
@@ -39,33 +52,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
-const { values, positionals } = parseArgs({
-  options: {
-    quick: { type: 'boolean' },
-    ladder: { type: 'boolean' },
-    report: { type: 'boolean' },
-    count: { type: 'string' },
-    rate: { type: 'string' },
-    fingerprints: { type: 'string' },
-    scenario: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    out: { type: 'string' },
-    qps: { type: 'string' },
-    burst: { type: 'string' },
-    'max-concurrent-writes': { type: 'string' },
-    'create-concurrency': { type: 'string' },
-    only: { type: 'string' },
-    profile: { type: 'boolean' },
-    'from-source': { type: 'boolean' },
-    'skip-cleanup': { type: 'boolean' },
-    timeout: { type: 'string' },
-    'orchestrator-node-flags': { type: 'string' },
-    'rate-for-steady': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  allowPositionals: true,
-  strict: true,
-});
+const { values, positionals } = parseBenchArgs(process.argv.slice(2));
 
 if (values.help) {
   const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
@@ -79,13 +66,6 @@ if (values.help) {
       .join('\n'),
   );
   process.exit(0);
-}
-
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag}: "${v}" is not a positive number`);
-  return n;
 }
 
 function writeReport(results: BenchmarkResult[], stem: string): void {
@@ -106,25 +86,36 @@ if (values.report) {
   process.exit(0);
 }
 
-const common = {
-  qps: values.qps === '0' ? 0 : num('qps', values.qps),
-  burst: num('burst', values.burst),
-  maxConcurrentWrites: num('max-concurrent-writes', values['max-concurrent-writes']),
-  createConcurrency: num('create-concurrency', values['create-concurrency']),
-  profile: values.profile ?? false,
-  runFrom: values['from-source'] ? ('source' as const) : ('dist' as const),
-  skipCleanup: (values['skip-cleanup'] ?? false) && !values.kubeconfig,
-  ...(values['orchestrator-node-flags']
-    ? { orchestratorNodeArgs: values['orchestrator-node-flags'].split(/\s+/).filter(Boolean) }
-    : {}),
-  ...(values.timeout ? { timeoutMs: num('timeout', values.timeout)! * 1000 } : {}),
-};
+let common: CommonOptions;
+try {
+  common = commonOptions(values);
+} catch (err) {
+  say(`bench: ${(err as Error).message}`);
+  process.exit(2);
+}
+/** The orchestrator's own API user with --apf-seats. */
+const ORCHESTRATOR_USER = 'ro-bench-orchestrator';
 
 let plane: ControlPlane | undefined;
 async function kubeconfigPath(): Promise<string> {
   if (values.kubeconfig) return values.kubeconfig;
-  plane = await startControlPlane({ installCrds: true, log: say });
+  plane = await startControlPlane({
+    installCrds: true,
+    log: say,
+    users: common.apfSeats === undefined ? [] : [ORCHESTRATOR_USER],
+  });
   return plane.kubeconfigPath;
+}
+
+/** With --apf-seats, the orchestrator's own user of the local control plane. */
+async function orchestratorUser(): Promise<BenchmarkOptions['orchestratorUser']> {
+  if (common.apfSeats === undefined) return undefined;
+  if (!plane?.local)
+    throw new Error('--apf-seats needs a local control plane (KUBECONFIG_TEST names another)');
+  return {
+    name: ORCHESTRATOR_USER,
+    kubeconfigPath: await plane.writeKubeconfig({ user: ORCHESTRATOR_USER }),
+  };
 }
 
 /** Scales the realistic scenario's delays so that its simulated work takes `seconds`. */
@@ -144,7 +135,12 @@ function realisticFor(seconds: number): string {
 }
 
 async function main(): Promise<void> {
+  // Before the control plane starts: a cgroup that cannot be made fails the run in a second, not a minute.
+  if (common.memoryLimit !== undefined)
+    await MemoryCgroup.create(parseMemorySize(common.memoryLimit)).remove();
   const kubeconfig = await kubeconfigPath();
+  const asUser = await orchestratorUser();
+  const shared = { ...common, ...(asUser ? { orchestratorUser: asUser } : {}) };
   if (!values.ladder) {
     const options: BenchmarkOptions = values.quick
       ? {
@@ -152,7 +148,7 @@ async function main(): Promise<void> {
           kubeconfigPath: kubeconfig,
           count: num('count', values.count) ?? 60,
           scenario: values.scenario ?? 'zero',
-          ...common,
+          ...shared,
         }
       : {
           kubeconfigPath: kubeconfig,
@@ -160,7 +156,7 @@ async function main(): Promise<void> {
           rate: num('rate', values.rate),
           fingerprints: num('fingerprints', values.fingerprints),
           scenario: values.scenario ?? 'zero',
-          ...common,
+          ...shared,
         };
     const result = await runBenchmark(options);
     const out =
@@ -191,7 +187,7 @@ async function main(): Promise<void> {
       const result = await runBenchmark({
         kubeconfigPath: kubeconfig,
         ...options,
-        ...common,
+        ...shared,
         name: `${options.name}${suffix}`,
       });
       const file = join(resultsDir, `${day}-${result.name}.json`);

@@ -1,9 +1,13 @@
 // One benchmark run: a fresh namespace, the orchestrator and the simulator as processes, N requests
 // created all at once (concurrency-limited) or at a steady rate, everything timed from outside on
-// one monotonic clock (performance.now()), then the namespace deleted.
+// one monotonic clock (performance.now()), then the namespace deleted. Optionally the orchestrator
+// runs in a memory cgroup of its own, or as its own API user under an APF limit.
 import { join } from 'node:path';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { limitWrites, type WriteLimit } from '../../src/testing/apf.js';
+import { bindOrchestratorRole } from '../../src/testing/rbac.js';
 import { apiFigures } from './api-figures.js';
+import { MemoryCgroup } from './cgroup.js';
 import { gitInfo, machineInfo } from './environment.js';
 import { latencyFigures, latencySamples, processFigures, throughputFigures } from './figures.js';
 import { measure, type Measurement } from './measure.js';
@@ -30,15 +34,32 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const observer = new Observer(kc, namespace);
   let processes: RunProcesses | undefined;
   let result: BenchmarkResult | undefined;
+  let cgroup: MemoryCgroup | undefined;
+  let writeLimit: WriteLimit | undefined;
   try {
     await observer.start();
-    processes = await startRunProcesses(s, namespace);
+    if (s.orchestratorUser) await bindOrchestratorRole(kc, s.orchestratorUser.name, namespace);
+    if (s.apfSeats !== undefined) {
+      writeLimit = await limitWrites(kc, {
+        name: `ro-${namespace}`,
+        subject: { kind: 'User', user: { name: s.orchestratorUser!.name } },
+        seats: s.apfSeats,
+      });
+      s.log(
+        `bench ${s.name}: ${s.orchestratorUser!.name}'s writes have ${writeLimit.nominalSeats} APF seats`,
+      );
+    }
+    if (s.memoryLimit) {
+      cgroup = MemoryCgroup.create(s.memoryLimit.bytes);
+      s.log(`bench ${s.name}: the orchestrator runs in ${cgroup.dir} (${s.memoryLimit.text})`);
+    }
+    processes = await startRunProcesses(s, namespace, cgroup);
     const measured = await measure(s, kc, namespace, observer, processes);
     const observed = summarise(s, measured, observer);
     // Stop the simulator first (its last line has its counters), then delete the namespace while
     // the orchestrator still runs, so that it releases its finalizers.
     await processes.simulator.stop();
-    result = resultOf(s, gitVersion, observed, measured, processes.simulator.tail());
+    result = resultOf(s, gitVersion, observed, measured, processes, { cgroup, writeLimit });
     return result;
   } finally {
     observer.stop();
@@ -46,6 +67,14 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     if (!s.skipCleanup) await deleteRunNamespace(kc, namespace, s.cleanupTimeoutMs, s.log);
     await processes?.orchestrator.stop();
     if (result && s.profile) result.profile = summariseProfile(join(s.logDir, 'profile'));
+    if (cgroup) {
+      // Over the orchestrator's whole life, now that it has stopped.
+      if (result?.memoryLimit) Object.assign(result.memoryLimit, cgroup.stats());
+      await cgroup
+        .remove()
+        .catch((err: Error) => s.log(`bench: cannot remove ${cgroup!.dir}: ${err.message}`));
+    }
+    await writeLimit?.remove();
   }
 }
 
@@ -89,9 +118,11 @@ function resultOf(
   kubernetesVersion: string,
   o: Observed,
   m: Measurement,
-  simulatorTail: string,
+  processes: RunProcesses,
+  limits: { cgroup: MemoryCgroup | undefined; writeLimit: WriteLimit | undefined },
 ): BenchmarkResult {
-  const statsLine = /"statusWrites":(\d+)/.exec(simulatorTail);
+  const statsLine = /"statusWrites":(\d+)/.exec(processes.simulator.tail());
+  const { cgroup, writeLimit } = limits;
   const { orchestrator, simulator, apiServer, etcd } = m.watched;
   return {
     schema: 1,
@@ -115,6 +146,8 @@ function resultOf(
       orchestratorNodeArgs: s.orchestratorNodeArgs,
       runFrom: s.runFrom,
       ...(s.fingerprints ? { fingerprints: s.fingerprints } : {}),
+      memoryLimit: s.memoryLimit?.text ?? null,
+      apfSeats: s.apfSeats ?? null,
     },
     complete: o.complete,
     ...(m.failure ? { failure: m.failure } : {}),
@@ -127,7 +160,28 @@ function resultOf(
     orchestrator: {
       ...processFigures(orchestrator, s.count),
       metricsRssBytes: sum(m.after, 'process_resident_memory_bytes') || null,
+      heapFlags: processes.orchestrator.heapFlags,
     },
+    ...(s.memoryLimit && cgroup
+      ? {
+          memoryLimit: {
+            limit: s.memoryLimit.text,
+            limitBytes: s.memoryLimit.bytes,
+            cgroup: { version: cgroup.layout.version, path: cgroup.dir },
+            ...cgroup.stats(),
+          },
+        }
+      : {}),
+    ...(s.orchestratorUser && writeLimit
+      ? {
+          apf: {
+            user: s.orchestratorUser.name,
+            seats: writeLimit.nominalSeats!,
+            queueLengthLimit: writeLimit.queueLengthLimit,
+            throttled: o.api.byCode['429'] ?? 0,
+          },
+        }
+      : {}),
     simulator: {
       ...processFigures(simulator, s.count),
       statusWrites: statsLine ? Number(statsLine[1]) : null,

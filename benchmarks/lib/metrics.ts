@@ -48,7 +48,7 @@ export async function scrapeSamples(port: number): Promise<Sample[]> {
 }
 
 /** The sum of `name` over samples whose labels match `where`. */
-export function sum(samples: Sample[], name: string, where: Record<string, string> = {}): number {
+export function sum(samples: readonly Sample[], name: string, where: Record<string, string> = {}): number {
   let total = 0;
   for (const s of samples) {
     if (s.name !== name) continue;

@@ -1,6 +1,7 @@
 // /proc sampling of a process's resident memory and CPU time (Linux only), and discovery of the
 // local control plane's processes among our descendants (they run under bash watchdogs).
 import { readFileSync, readdirSync } from 'node:fs';
+import { HEAP_FLAG } from './args.js';
 
 /** Clock ticks per second of /proc/<pid>/stat; 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLK_TCK = 100;
@@ -28,6 +29,26 @@ export function readProc(pid: number): ProcSample | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The process's command line, or undefined when it cannot be read. */
+export function readCmdline(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+/** V8's heap bounds among a command line's arguments. */
+export function heapFlagsIn(args: readonly string[]): string[] {
+  return args.filter((a) => HEAP_FLAG.test(a));
+}
+
+/** The heap flags `pid` runs with; null when its command line cannot be read. */
+export function heapFlags(pid: number): string[] | null {
+  const args = readCmdline(pid);
+  return args ? heapFlagsIn(args) : null;
 }
 
 function children(pid: number): number[] {

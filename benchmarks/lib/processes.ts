@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/testing/processes.js';
 import { scrape } from './metrics.js';
+import { heapFlags } from './proc.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -67,6 +68,15 @@ function killAllOnExit(): void {
   }
 }
 
+/** How to start a process beyond its arguments. */
+export interface Launch {
+  /** A cgroup's cgroup.procs: the process joins the cgroup before node starts (through `sh`,
+   * which writes its own PID there and then execs node, so the PID stays the same). */
+  cgroupProcs?: string;
+  /** Start without NODE_OPTIONS, so that no heap flag comes from the environment. */
+  withoutNodeOptions?: boolean;
+}
+
 function start(
   name: string,
   module: string,
@@ -74,13 +84,17 @@ function start(
   args: string[],
   logFile: string,
   nodeArgs: string[] = [],
+  launch: Launch = {},
 ): BenchProcess {
   killAllOnExit();
   const { flags, script } = entry(module, runFrom);
-  const child = spawn(process.execPath, [...flags, ...nodeArgs, script, ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = [process.execPath, ...flags, ...nodeArgs, script, ...args];
+  const env = { ...process.env };
+  if (launch.withoutNodeOptions) delete env.NODE_OPTIONS;
+  const [command, ...commandArgs] = launch.cgroupProcs
+    ? ['sh', '-c', 'echo $$ > "$0" && exec "$@"', launch.cgroupProcs, ...argv]
+    : argv;
+  const child = spawn(command!, commandArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile, { flags: 'a' });
   let tail = '';
   const keep = (d: Buffer): void => {
@@ -134,6 +148,9 @@ async function until(
 
 export interface OrchestratorProcess extends BenchProcess {
   metricsPort: number;
+  /** The V8 heap flags on its command line once ready (src/heap-from-cgroup.ts may have added them
+   * by re-executing itself under the same PID); null when /proc could not be read. */
+  heapFlags: string[] | null;
 }
 
 export interface OrchestratorFlags {
@@ -150,6 +167,7 @@ export async function startOrchestrator(
   logFile: string,
   runFrom: RunFrom,
   nodeArgs: string[] = [],
+  launch: Launch = {},
 ): Promise<OrchestratorProcess> {
   const metricsPort = await freePort();
   const p = start(
@@ -167,6 +185,7 @@ export async function startOrchestrator(
     ],
     logFile,
     nodeArgs,
+    launch,
   );
   try {
     await until(
@@ -179,7 +198,7 @@ export async function startOrchestrator(
     await p.stop();
     throw err;
   }
-  return Object.assign(p, { metricsPort });
+  return Object.assign(p, { metricsPort, heapFlags: heapFlags(p.pid) });
 }
 
 /** Starts the simulator on `namespace` with `scenario` as its default; resolves once its informers

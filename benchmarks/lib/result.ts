@@ -1,4 +1,5 @@
 // The JSON a benchmark run writes (schema 1): what was run, on what, and every figure it measured.
+import type { CgroupMemoryStats } from './cgroup.js';
 import type { ProfileSummary } from './profile.js';
 import type { RunFrom } from './processes.js';
 import type { Distribution } from './stats.js';
@@ -32,10 +33,14 @@ export interface BenchmarkResult {
     runFrom?: RunFrom;
     /** An alert storm: the requests repeat this many problems (absent in other runs). */
     fingerprints?: number;
+    /** --memory-limit as given, null without (absent before 2026-11-30). */
+    memoryLimit?: string | null;
+    /** --apf-seats, null without (absent before 2026-11-30). */
+    apfSeats?: number | null;
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;
-  /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every 5 s). */
+  /** Why the run ended early, e.g. the orchestrator ran out of memory; its API figures are then from the last scrape (every second; every 5 s before 2026-11-30). */
   failure?: string;
   counts: {
     requested: number;
@@ -97,7 +102,28 @@ export interface BenchmarkResult {
   };
   /** An alert storm run (options.fingerprints): what storm protection made of it. */
   storm?: StormFigures;
-  orchestrator: ProcessFigures & { metricsRssBytes: number | null };
+  orchestrator: ProcessFigures & {
+    metricsRssBytes: number | null;
+    /** The V8 heap flags on its command line once ready, those src/heap-from-cgroup.ts added
+     * included; null when unread (absent before 2026-11-30). */
+    heapFlags?: string[] | null;
+  };
+  /** With --memory-limit: the orchestrator's cgroup and what it saw of its limit over the
+   * orchestrator's whole life (read after it stopped). */
+  memoryLimit?: {
+    limit: string;
+    limitBytes: number;
+    cgroup: { version: 1 | 2; path: string };
+  } & CgroupMemoryStats;
+  /** With --apf-seats: the orchestrator's own API user and its writes' priority level. */
+  apf?: {
+    user: string;
+    /** The level's nominal seats as the API server reports them. */
+    seats: number;
+    queueLengthLimit: number;
+    /** The orchestrator's API calls the server answered 429 during the run. */
+    throttled: number;
+  };
   simulator: ProcessFigures & { statusWrites: number | null };
   apiServer: ProcessFigures;
   etcd: ProcessFigures;
@@ -112,6 +138,10 @@ export interface BenchmarkResult {
     orchestratorRssMb: number | null;
     orchestratorCpuS: number | null;
     apiServerCpuS: number | null;
+    /** remediation_api_writer_concurrency_limit and _queue_depth, scraped as the point was taken;
+     * null when the scrape failed (absent before 2026-11-30). */
+    writerLimit?: number | null;
+    writerQueue?: number | null;
   }[];
 }
 

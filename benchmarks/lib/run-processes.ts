@@ -1,6 +1,8 @@
 // Starts a run's orchestrator and simulator on its namespace, with their logs in the run's log
-// directory, and finds the local control plane's processes to watch beside them.
+// directory (the orchestrator as its own user, in its own memory cgroup, when the run says so), and
+// finds the local control plane's processes to watch beside them.
 import { join } from 'node:path';
+import type { MemoryCgroup } from './cgroup.js';
 import { findDescendant, ProcWatcher } from './proc.js';
 import {
   buildDist,
@@ -16,12 +18,19 @@ export interface RunProcesses {
   simulator: BenchProcess;
 }
 
-/** Compiles dist/ first when the run goes from there; resolves once both processes are ready. */
-export async function startRunProcesses(s: RunSettings, namespace: string): Promise<RunProcesses> {
+/**
+ * Compiles dist/ first when the run goes from there; resolves once both processes are ready. In
+ * `cgroup` the orchestrator starts without NODE_OPTIONS, so that only the cgroup sizes its heap.
+ */
+export async function startRunProcesses(
+  s: RunSettings,
+  namespace: string,
+  cgroup?: MemoryCgroup,
+): Promise<RunProcesses> {
   if (s.runFrom === 'dist') await buildDist();
   const [orchestrator, simulator] = await Promise.all([
     startOrchestrator(
-      s.kubeconfigPath,
+      s.orchestratorUser?.kubeconfigPath ?? s.kubeconfigPath,
       namespace,
       { qps: s.qps, burst: s.burst, maxConcurrentWrites: s.maxConcurrentWrites },
       join(s.logDir, `${s.name}-orchestrator.log`),
@@ -30,6 +39,7 @@ export async function startRunProcesses(s: RunSettings, namespace: string): Prom
         ...s.orchestratorNodeArgs,
         ...(s.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(s.logDir, 'profile')}`] : []),
       ],
+      cgroup ? { cgroupProcs: cgroup.procsFile, withoutNodeOptions: true } : {},
     ),
     startSimulatorProcess(
       s.kubeconfigPath,

@@ -1,6 +1,8 @@
-// Samples the watched processes' memory and CPU every 250 ms (one series point per second), and
-// scrapes the orchestrator's counters every 5 s so that a run whose orchestrator dies still has them.
-import { scrapeSamples, type Sample } from './metrics.js';
+// Samples the watched processes' memory and CPU every 250 ms, and adds one series point per second,
+// with the writer's concurrency limit and queue from a scrape of the orchestrator's /metrics taken
+// as the point is; the last scrape's counters are kept, so that a run whose orchestrator dies still
+// has them.
+import { scrapeSamples, sum, type Sample } from './metrics.js';
 import type { ProcWatcher } from './proc.js';
 import type { BenchmarkResult } from './result.js';
 import type { Watched } from './run-processes.js';
@@ -18,7 +20,6 @@ export class Sampler {
   private timer: NodeJS.Timeout | undefined;
   private lastSeriesAt = -1;
   private scraping = false;
-  private lastScrapeAt = 0;
 
   constructor(
     private readonly watched: Watched,
@@ -33,7 +34,7 @@ export class Sampler {
 
   start(): void {
     for (const w of this.all()) w.sample(0);
-    this.timer = setInterval(() => this.tick(), 250);
+    this.timer = setInterval(() => this.sample(), 250);
   }
 
   /** Samples every watched process now; adds a series point once a second, and always when `final`. */
@@ -46,7 +47,7 @@ export class Sampler {
     const { created, finished } = this.counts();
     const orchestratorCpu = orchestrator.cpuSeconds();
     const apiServerCpu = apiServer.cpuSeconds();
-    this.series.push({
+    const point: Sampler['series'][number] = {
       t: round(t, 2),
       created,
       finished,
@@ -54,7 +55,11 @@ export class Sampler {
       orchestratorRssMb: orchestrator.last ? round(orchestrator.last.rssBytes / 2 ** 20, 1) : null,
       orchestratorCpuS: orchestratorCpu === null ? null : round(orchestratorCpu, 2),
       apiServerCpuS: apiServerCpu === null ? null : round(apiServerCpu, 2),
-    });
+      writerLimit: null,
+      writerQueue: null,
+    };
+    this.series.push(point);
+    this.scrape(point);
   }
 
   stop(): void {
@@ -66,16 +71,31 @@ export class Sampler {
     return [orchestrator, simulator, apiServer, etcd];
   }
 
-  private tick(): void {
-    this.sample();
-    if (this.scraping || performance.now() - this.lastScrapeAt < 5000) return;
+  /** Fills in the point's writer figures once the scrape answers; none while one is still out. */
+  private scrape(point: Sampler['series'][number]): void {
+    if (this.scraping) return;
     this.scraping = true;
-    this.lastScrapeAt = performance.now();
     scrapeSamples(this.metricsPort)
       .then(
-        (s) => (this.latestMetrics = s),
+        (samples) => {
+          this.latestMetrics = samples;
+          Object.assign(point, writerFigures(samples));
+        },
         () => undefined,
       )
       .finally(() => (this.scraping = false));
   }
+}
+
+/** The writer's adaptive concurrency limit and its queue in one scrape; null where absent. */
+export function writerFigures(samples: readonly Sample[]): {
+  writerLimit: number | null;
+  writerQueue: number | null;
+} {
+  const gauge = (name: string): number | null =>
+    samples.some((s) => s.name === name) ? sum(samples, name) : null;
+  return {
+    writerLimit: gauge('remediation_api_writer_concurrency_limit'),
+    writerQueue: gauge('remediation_api_writer_queue_depth'),
+  };
 }

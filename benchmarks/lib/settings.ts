@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Scenario, ScenarioOverride } from '../../src/sim/scenario.js';
+import { parseMemorySize } from './args.js';
 import type { RunFrom } from './processes.js';
 import { resolveScenario, simulatedWorkMs } from './scenarios.js';
 
@@ -44,6 +45,17 @@ export interface BenchmarkOptions {
   profile?: boolean;
   /** Where the processes' logs go. Default a fresh directory under the system's temp directory. */
   logDir?: string;
+  /** Run the orchestrator in a fresh memory cgroup with this limit (a Kubernetes quantity, e.g. the
+   * chart's 576Mi) and no heap flags or NODE_OPTIONS of its own, so that it sizes its heap as in the
+   * chart's pod. Needs root. Adds `-mem<limit>` to the run's name. */
+  memoryLimit?: string;
+  /** The orchestrator runs as this user of the local control plane (its kubeconfig) instead of the
+   * admin of kubeconfigPath; it is given the orchestrator's ClusterRole. */
+  orchestratorUser?: { name: string; kubeconfigPath: string };
+  /** With orchestratorUser: API Priority and Fairness gives that user's writes a priority level of
+   * this many seats and a queue of 2, so that the API server answers 429 under load (only on a
+   * throwaway local control plane: src/testing/apf.ts). Adds `-apf<seats>` to the run's name. */
+  apfSeats?: number;
 }
 
 export interface RunSettings {
@@ -71,6 +83,17 @@ export interface RunSettings {
   profile: boolean;
   /** Created if missing. */
   logDir: string;
+  memoryLimit: { text: string; bytes: number } | undefined;
+  orchestratorUser: { name: string; kubeconfigPath: string } | undefined;
+  apfSeats: number | undefined;
+}
+
+/** What a memory limit or an APF limit adds to a run's name, e.g. `-mem576Mi-apf1`. */
+export function nameSuffix(options: Pick<BenchmarkOptions, 'memoryLimit' | 'apfSeats'>): string {
+  return [
+    options.memoryLimit === undefined ? '' : `-mem${options.memoryLimit.replace(/[^a-zA-Z0-9.]+/g, '')}`,
+    options.apfSeats === undefined ? '' : `-apf${options.apfSeats}`,
+  ].join('');
 }
 
 /** Fills in the defaults of `options` and creates the log directory. */
@@ -78,12 +101,15 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
   const { name: scenarioName, override, scenario } = resolveScenario(options.scenario);
   const { count, rate } = options;
   const workMs = simulatedWorkMs(scenario);
+  if (options.apfSeats !== undefined && !options.orchestratorUser)
+    throw new Error('apfSeats limits a user of its own: give orchestratorUser too');
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-'));
   mkdirSync(logDir, { recursive: true });
   return {
     name:
-      options.name ??
-      `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}${options.qps ? `-qps${options.qps}` : ''}`,
+      (options.name ??
+        `${rate ? `rate${rate}` : 'burst'}-${count}-${scenarioName}${options.qps ? `-qps${options.qps}` : ''}`) +
+      nameSuffix(options),
     kubeconfigPath: options.kubeconfigPath,
     count,
     rate,
@@ -106,5 +132,11 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
     runFrom: options.runFrom ?? 'dist',
     profile: options.profile ?? false,
     logDir,
+    memoryLimit:
+      options.memoryLimit === undefined
+        ? undefined
+        : { text: options.memoryLimit, bytes: parseMemorySize(options.memoryLimit) },
+    orchestratorUser: options.orchestratorUser,
+    apfSeats: options.apfSeats,
   };
 }

@@ -1,6 +1,6 @@
 // A Markdown summary of results: one table row per run, and the targets met or missed by how much.
 import type { BenchmarkResult } from './result.js';
-import type { Distribution } from './stats.js';
+import { distribution, type Distribution } from './stats.js';
 
 const d = (x: Distribution | null): string =>
   x ? `${fmt(x.p50)} / ${fmt(x.p95)} / ${fmt(x.p99)} / ${fmt(x.max)}` : 'n/a';
@@ -56,6 +56,46 @@ export function apiTable(results: BenchmarkResult[]): string {
   return rows.join('\n');
 }
 
+/** What the writer's adaptive concurrency limit did over the run's series, and its longest queue. */
+export function writerSummary(
+  series: BenchmarkResult['series'],
+): { min: number; median: number; max: number; queueMax: number | null } | null {
+  const numbers = (values: (number | null | undefined)[]): number[] =>
+    values.filter((v): v is number => typeof v === 'number');
+  const limits = numbers(series.map((p) => p.writerLimit));
+  const queues = numbers(series.map((p) => p.writerQueue));
+  const d = distribution(limits);
+  if (!d) return null;
+  return {
+    min: Math.min(...limits),
+    median: d.p50,
+    max: d.max,
+    queueMax: queues.length ? Math.max(...queues) : null,
+  };
+}
+
+/** The lines a memory limit, an APF limit and the writer's limit add to a run's summary. */
+function limitLines(r: BenchmarkResult): string[] {
+  const lines: string[] = [];
+  const m = r.memoryLimit;
+  if (m)
+    lines.push(
+      `  memory limit ${m.limit} (cgroup v${m.cgroup.version}): heap flags ${r.orchestrator.heapFlags?.join(' ') || 'none'}; limit reached ${m.limitHits ?? 'n/a'} times, ${m.oomKills ?? 'n/a'} OOM kills${m.oom ? ' (OOM)' : ''}, cgroup peak ${mb(m.peakBytes)} MB`,
+    );
+  else if (r.orchestrator.heapFlags?.length) lines.push(`  heap flags ${r.orchestrator.heapFlags.join(' ')}`);
+  if (r.apf)
+    lines.push(
+      `  APF: ${r.apf.seats} seat${r.apf.seats === 1 ? '' : 's'} and a queue of ${r.apf.queueLengthLimit} for ${r.apf.user}'s writes: ${r.apf.throttled} calls answered 429`,
+    );
+  else if (r.api.byCode['429']) lines.push(`  ${r.api.byCode['429']} calls answered 429`);
+  const w = writerSummary(r.series);
+  if (w)
+    lines.push(
+      `  write concurrency limit min/median/max ${w.min} / ${w.median} / ${w.max}, longest write queue ${w.queueMax ?? 'n/a'} (per-second scrapes)`,
+    );
+  return lines;
+}
+
 export function printable(r: BenchmarkResult): string {
   return [
     `${r.name}: ${r.counts.completed} completed, ${r.counts.finished - r.counts.completed} otherwise terminal, of ${r.options.count}${r.complete ? '' : ' (INCOMPLETE)'}${r.failure ? `: ${r.failure}` : ''}`,
@@ -80,6 +120,7 @@ export function printable(r: BenchmarkResult): string {
     `  mean API call latency seen by the orchestrator: ${Object.entries(r.api.meanLatencyMs)
       .map(([k, v]) => `${k} ${v} ms`)
       .join(', ')}`,
+    ...limitLines(r),
     ...(r.profile
       ? [
           `  orchestrator CPU profile (${r.profile.totalMs} ms): ${r.profile.byModule

@@ -7,10 +7,10 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { defaultConfig } from '../../src/config.js';
 import { KubeHttp } from '../../src/k8s/kube-http.js';
-import { Informer, type KubeObject } from '../../src/k8s/informer.js';
 import { createLogger, createMetrics } from '../../src/observability/index.js';
 import { buildOrchestrator, type Orchestrator } from '../../src/orchestrator.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { limitWrites, type WriteLimit } from '../../src/testing/apf.js';
 import { systemClock } from '../../src/util/clock.js';
 import { controlPlane } from '../support/control-plane-hooks.js';
 import { remediationRequest, targetingData } from '../support/fixtures.js';
@@ -18,7 +18,6 @@ import { createNamespace, deleteNamespace, kubeConfigAs, Objects, type Obj } fro
 import { allFinished, inBatches, phaseOf } from '../support/load.js';
 
 const COUNT = 40;
-const FLOWCONTROL = '/apis/flowcontrol.apiserver.k8s.io/v1';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const FAST = {
   processing: { delayMs: 0 },
@@ -28,38 +27,6 @@ const FAST = {
   notification: { delayMs: 0 },
 };
 
-type FlowSchema = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
-
-/** Resolves once the API server's APF controller has taken `name` in (its Dangling condition is set). */
-async function flowSchemaInEffect(kc: KubeConfig, name: string): Promise<void> {
-  const informer = new Informer<FlowSchema>({
-    kubeConfig: kc,
-    resource: { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', plural: 'flowschemas' },
-    clock: systemClock,
-    backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 },
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`FlowSchema ${name} not taken in within 30 s`)),
-        30_000,
-      );
-      const check = (): void => {
-        const fs = informer.list().find((o) => o.metadata?.name === name);
-        const dangling = fs?.status?.conditions?.find((c) => c.type === 'Dangling');
-        if (dangling?.status === 'False') {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      informer.on(check);
-      informer.start().then(check, reject);
-    });
-  } finally {
-    informer.stop();
-  }
-}
-
 describe('writes under API Priority and Fairness with very few seats', function () {
   this.timeout(240_000);
   let admin: KubeConfig;
@@ -67,6 +34,7 @@ describe('writes under API Priority and Fairness with very few seats', function 
   let ns: string;
   let sim: Simulator | undefined;
   let orchestrator: Orchestrator | undefined;
+  let writeLimit: WriteLimit | undefined;
   const suffix = Math.random().toString(16).slice(2, 8);
   const name = `ro-apf-${suffix}`;
 
@@ -78,12 +46,8 @@ describe('writes under API Priority and Fairness with very few seats', function 
   after(async function () {
     await orchestrator?.stop();
     await sim?.stop();
-    for (const path of [
-      `${FLOWCONTROL}/flowschemas/${name}`,
-      `${FLOWCONTROL}/prioritylevelconfigurations/${name}`,
-      `${RBAC}/clusterrolebindings/${name}`,
-      `${RBAC}/clusterroles/${name}`,
-    ])
+    await writeLimit?.remove();
+    for (const path of [`${RBAC}/clusterrolebindings/${name}`, `${RBAC}/clusterroles/${name}`])
       await http.request('DELETE', path).catch(() => undefined);
     if (ns) await deleteNamespace(admin, ns);
   });
@@ -104,46 +68,12 @@ describe('writes under API Priority and Fairness with very few seats', function 
       },
     });
     // One share of about 250 of a 1,500-seat server: a handful of seats, nothing borrowed, a queue of 2.
-    await http.request('POST', `${FLOWCONTROL}/prioritylevelconfigurations`, {
-      body: {
-        metadata: { name },
-        spec: {
-          type: 'Limited',
-          limited: {
-            nominalConcurrencyShares: 1,
-            lendablePercent: 0,
-            borrowingLimitPercent: 0,
-            limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } },
-          },
-        },
-      },
+    writeLimit = await limitWrites(admin, {
+      name,
+      subject: { kind: 'ServiceAccount', serviceAccount: { name: 'orchestrator', namespace: ns } },
+      shares: 1,
+      queueLengthLimit: 2,
     });
-    // Only the orchestrator's writes: its lists and watches keep their usual level.
-    await http.request('POST', `${FLOWCONTROL}/flowschemas`, {
-      body: {
-        metadata: { name },
-        spec: {
-          priorityLevelConfiguration: { name },
-          matchingPrecedence: 500,
-          distinguisherMethod: { type: 'ByUser' },
-          rules: [
-            {
-              subjects: [{ kind: 'ServiceAccount', serviceAccount: { name: 'orchestrator', namespace: ns } }],
-              resourceRules: [
-                {
-                  verbs: ['create', 'update', 'patch', 'delete'],
-                  apiGroups: ['*'],
-                  resources: ['*'],
-                  namespaces: ['*'],
-                  clusterScope: true,
-                },
-              ],
-            },
-          ],
-        },
-      },
-    });
-    await flowSchemaInEffect(admin, name);
 
     sim = await startSimulator({ kubeConfig: admin, namespaces: [ns], defaultScenario: FAST });
     const config = defaultConfig();
@@ -197,7 +127,7 @@ describe('writes under API Priority and Fairness with very few seats', function 
     expect(cuts, 'times the concurrency limit shrank').to.be.greaterThan(0);
     if (process.env.APF_TEST_REPORT)
       console.log(
-        `      429s: ${throttled}; limit cut ${cuts} times, between ${Math.min(...limits)} and ${Math.max(...limits)}`,
+        `      ${writeLimit.nominalSeats ?? '?'} seats; 429s: ${throttled}; limit cut ${cuts} times, between ${Math.min(...limits)} and ${Math.max(...limits)}`,
       );
     const gauge = (await metrics.apiConcurrencyLimit.get()).values[0]?.value;
     expect(gauge).to.equal(orchestrator.writer.concurrencyLimit);
