@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../../src/testing/processes.js';
 import { launchCommand, launchEnv, type Launch } from './launch.js';
 import { scrape } from './metrics.js';
-import { heapFlags } from './proc.js';
+import { heapFlags, readCmdline } from './proc.js';
 
 export type { Launch } from './launch.js';
 
@@ -153,7 +153,10 @@ export interface OrchestratorFlags {
   maxConcurrentWrites: number;
 }
 
-/** Starts the orchestrator on `namespace`; resolves once /readyz answers 200 (informers synced). */
+/**
+ * Starts the orchestrator on `namespace`; resolves once /readyz answers 200 (informers synced). As a
+ * pod (`launch.pod`) it gets no --kubeconfig: it finds its API server as in a pod.
+ */
 export async function startOrchestrator(
   kubeconfigPath: string,
   namespace: string,
@@ -169,7 +172,7 @@ export async function startOrchestrator(
     'main',
     runFrom,
     [
-      `--kubeconfig=${kubeconfigPath}`,
+      ...(launch.pod ? [] : [`--kubeconfig=${kubeconfigPath}`]),
       `--namespaces=${namespace}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       '--log-level=warn',
@@ -188,6 +191,10 @@ export async function startOrchestrator(
       60_000,
       async () => (await scrape(metricsPort, '/readyz', 2000)).status === 200,
     );
+    // The run samples this PID: through the launch's wrappers it must have become node itself.
+    const command = readCmdline(p.pid);
+    if (command && command[0] !== process.execPath)
+      throw new Error(`orchestrator: PID ${p.pid} runs ${command.join(' ')}, not node: a wrapper forked`);
   } catch (err) {
     await p.stop();
     throw err;
