@@ -1,14 +1,13 @@
 // The idle rung of the benchmark: resident memory of the orchestrator built (dist/main.js) on an empty
 // namespace, settled for 15 s, in the ways it can reach its API server:
 //   kubeconfig       --kubeconfig: @kubernetes/client-node loaded for its auth support
-//   pod              as in a pod: KUBERNETES_SERVICE_* and the ServiceAccount's token and CA under
-//                    /var/run/secrets (a private mount namespace, so root and unshare(1) are needed)
+//   pod              as in a pod (lib/pod.ts): KUBERNETES_SERVICE_* and the ServiceAccount's token and
+//                    CA under /var/run/secrets (a private mount namespace, so root and unshare(1) are needed)
 //   pod, leader      the same with --leader-elect, as the chart runs it
 // Each with the heap flags the chart's 576Mi limit gives (src/util/cgroup-memory.ts), as in the pod.
 // Run: npm run build && node --import tsx benchmarks/idle-rss.ts [--kubeconfig PATH] [--out FILE]
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,7 +17,9 @@ import { startControlPlane } from '../src/testing/index.js';
 import { freePort } from '../src/testing/processes.js';
 import { heapFlagsFor } from '../src/util/cgroup-memory.js';
 import { gitInfo, machineInfo } from './lib/environment.js';
+import { launchCommand, launchEnv, type Launch } from './lib/launch.js';
 import { parsePrometheus, scrape } from './lib/metrics.js';
+import { podAccessFrom, PodIdentity, podUnavailable } from './lib/pod.js';
 import { readProc } from './lib/proc.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -29,17 +30,18 @@ const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 interface Variant {
   name: string;
-  command: string[];
-  env: Record<string, string>;
+  /** node and its arguments. */
+  argv: string[];
+  launch: Launch;
 }
 
 async function measure(v: Variant): Promise<Record<string, unknown>> {
   const port = await freePort();
-  const [file, ...args] = v.command;
-  const child = spawn(file!, [...args, `--metrics-bind-address=127.0.0.1:${port}`], {
+  const [file, ...args] = launchCommand([...v.argv, `--metrics-bind-address=127.0.0.1:${port}`], v.launch);
+  const child = spawn(file!, args, {
     cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...v.env, KUBECONFIG: '' },
+    env: { ...launchEnv(process.env, v.launch), KUBECONFIG: '' },
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist/main.js'))) throw new Error('dist/main.js is missing: npm run build');
   const plane = values.kubeconfig ? undefined : await startControlPlane({ installCrds: true });
   const kubeconfigPath = values.kubeconfig ?? plane!.kubeconfigPath;
+  let identity: PodIdentity | undefined;
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
@@ -82,46 +85,26 @@ async function main(): Promise<void> {
       .request('POST', '/api/v1/namespaces', { body: { metadata: { name: NAMESPACE } } })
       .catch(() => undefined);
     const heap = heapFlagsFor(CHART_LIMIT);
-    const common = [`--namespaces=${NAMESPACE}`, '--log-level=warn'];
+    const node = [process.execPath, ...heap, 'dist/main.js', `--namespaces=${NAMESPACE}`, '--log-level=warn'];
     const variants: Variant[] = [
-      {
-        name: 'kubeconfig',
-        command: [process.execPath, ...heap, 'dist/main.js', `--kubeconfig=${kubeconfigPath}`, ...common],
-        env: {},
-      },
+      { name: 'kubeconfig', argv: [...node, `--kubeconfig=${kubeconfigPath}`], launch: {} },
     ];
-    const cluster = kc.getCurrentCluster()!;
-    const token = kc.getCurrentUser()?.token;
-    const canUnshare = spawnSync('unshare', ['-m', 'true']).status === 0;
-    if (token && cluster.caData && canUnshare) {
-      const dir = mkdtempSync(join(tmpdir(), 'ro-idle-sa-'));
-      writeFileSync(join(dir, 'token'), token);
-      writeFileSync(join(dir, 'ca.crt'), Buffer.from(cluster.caData, 'base64'));
-      const url = new URL(cluster.server);
-      const sa = '/run/secrets/kubernetes.io/serviceaccount';
-      const inPod = (extra: string[]): string[] => [
-        'unshare',
-        '-m',
-        'sh',
-        '-c',
-        `mount -t tmpfs none /run && mkdir -p ${sa} && cp ${dir}/token ${dir}/ca.crt ${sa}/ && exec "$@"`,
-        'sh',
-        process.execPath,
-        ...heap,
-        'dist/main.js',
-        ...common,
-        ...extra,
-      ];
-      const env = { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port };
+    try {
+      const why = podUnavailable();
+      if (why) throw new Error(why);
+      identity = PodIdentity.create(podAccessFrom(kubeconfigPath));
+      const pod: Launch = { pod: identity };
       variants.push(
-        { name: 'pod', command: inPod([]), env },
+        { name: 'pod', argv: node, launch: pod },
         {
           name: 'pod, leader',
-          command: inPod(['--leader-elect', `--leader-election-namespace=${NAMESPACE}`]),
-          env,
+          argv: [...node, '--leader-elect', `--leader-election-namespace=${NAMESPACE}`],
+          launch: pod,
         },
       );
-    } else process.stderr.write('in-pod variants skipped: need a token kubeconfig, root and unshare -m\n');
+    } catch (err) {
+      process.stderr.write(`in-pod variants skipped: ${(err as Error).message}\n`);
+    }
     const results = [];
     for (const v of variants) {
       const r = await measure(v);
@@ -140,6 +123,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     process.stderr.write(`wrote ${file}\n`);
   } finally {
+    identity?.remove();
     await plane?.stop();
   }
 }

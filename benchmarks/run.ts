@@ -29,6 +29,10 @@
 //   --apf-seats N           the orchestrator runs as its own API user whose writes get an APF priority level
 //                           of N seats (queue 2), so that the API server answers 429 under load; only with
 //                           the benchmark's own control plane (not --kubeconfig); name gets -apfN
+//   --as-pod                the orchestrator runs as in a pod: no --kubeconfig, so no client-node in memory;
+//                           its kubeconfig's token and CA (with --apf-seats its own user's) as its
+//                           ServiceAccount's, in a mount namespace of its own; needs root, unshare(1) and
+//                           a token kubeconfig (the local control plane's); name gets -pod
 //   --report FILE...        regenerate the chart and summary from result JSON files, run nothing
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +49,7 @@ import {
 import { runBenchmark, type BenchmarkOptions, type BenchmarkResult } from './lib/benchmark.js';
 import { MemoryCgroup } from './lib/cgroup.js';
 import { renderChart } from './lib/chart.js';
+import { assertCanRunAsPod, podAccessFrom } from './lib/pod.js';
 import { SCENARIOS } from './lib/scenarios.js';
 import { apiTable, printable, stormTable, summaryTable } from './lib/summary.js';
 
@@ -138,8 +143,11 @@ async function main(): Promise<void> {
   // Before the control plane starts: a cgroup that cannot be made fails the run in a second, not a minute.
   if (common.memoryLimit !== undefined)
     await MemoryCgroup.create(parseMemorySize(common.memoryLimit)).remove();
+  if (common.asPod) assertCanRunAsPod();
   const kubeconfig = await kubeconfigPath();
   const asUser = await orchestratorUser();
+  // A --kubeconfig without a static token fails here, before any run.
+  if (common.asPod) podAccessFrom(asUser?.kubeconfigPath ?? kubeconfig);
   const shared = { ...common, ...(asUser ? { orchestratorUser: asUser } : {}) };
   if (!values.ladder) {
     const options: BenchmarkOptions = values.quick

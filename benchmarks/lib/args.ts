@@ -26,6 +26,7 @@ const OPTIONS = {
   'rate-for-steady': { type: 'string' },
   'memory-limit': { type: 'string' },
   'apf-seats': { type: 'string' },
+  'as-pod': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -100,5 +101,6 @@ export function commonOptions(values: BenchValues): CommonOptions {
     ...(values.timeout ? { timeoutMs: positive('timeout', values.timeout)! * 1000 } : {}),
     ...(memoryLimit !== undefined ? { memoryLimit } : {}),
     ...(apfSeats !== undefined ? { apfSeats } : {}),
+    ...(values['as-pod'] ? { asPod: true } : {}),
   };
 }

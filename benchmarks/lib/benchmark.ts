@@ -1,7 +1,7 @@
 // One benchmark run: a fresh namespace, the orchestrator and the simulator as processes, N requests
 // created all at once (concurrency-limited) or at a steady rate, everything timed from outside on
 // one monotonic clock (performance.now()), then the namespace deleted. Optionally the orchestrator
-// runs in a memory cgroup of its own, or as its own API user under an APF limit.
+// runs in a memory cgroup of its own, as its own API user under an APF limit, or as in a pod.
 import { join } from 'node:path';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { limitWrites, type WriteLimit } from '../../src/testing/apf.js';
@@ -14,6 +14,7 @@ import { measure, type Measurement } from './measure.js';
 import { sum } from './metrics.js';
 import { createRunNamespace, deleteRunNamespace } from './namespace.js';
 import { Observer } from './observer.js';
+import { podAccessFrom, PodIdentity } from './pod.js';
 import { summariseProfile } from './profile.js';
 import type { BenchmarkResult } from './result.js';
 import { startRunProcesses, type RunProcesses } from './run-processes.js';
@@ -36,6 +37,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   let result: BenchmarkResult | undefined;
   let cgroup: MemoryCgroup | undefined;
   let writeLimit: WriteLimit | undefined;
+  let pod: PodIdentity | undefined;
   try {
     await observer.start();
     if (s.orchestratorUser) await bindOrchestratorRole(kc, s.orchestratorUser.name, namespace);
@@ -53,7 +55,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       cgroup = MemoryCgroup.create(s.memoryLimit.bytes);
       s.log(`bench ${s.name}: the orchestrator runs in ${cgroup.dir} (${s.memoryLimit.text})`);
     }
-    processes = await startRunProcesses(s, namespace, cgroup);
+    if (s.asPod) {
+      // The orchestrator's own user's token with --apf-seats, as its ServiceAccount's would be.
+      pod = PodIdentity.create(podAccessFrom(s.orchestratorUser?.kubeconfigPath ?? s.kubeconfigPath));
+      s.log(`bench ${s.name}: the orchestrator runs as in a pod (${pod.access.host}:${pod.access.port})`);
+    }
+    processes = await startRunProcesses(s, namespace, cgroup, pod);
     const measured = await measure(s, kc, namespace, observer, processes);
     const observed = summarise(s, measured, observer);
     // Stop the simulator first (its last line has its counters), then delete the namespace while
@@ -66,6 +73,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     await processes?.simulator.stop();
     if (!s.skipCleanup) await deleteRunNamespace(kc, namespace, s.cleanupTimeoutMs, s.log);
     await processes?.orchestrator.stop();
+    pod?.remove();
     if (result && s.profile) result.profile = summariseProfile(join(s.logDir, 'profile'));
     if (cgroup) {
       // Over the orchestrator's whole life, now that it has stopped.
@@ -148,6 +156,7 @@ function resultOf(
       ...(s.fingerprints ? { fingerprints: s.fingerprints } : {}),
       memoryLimit: s.memoryLimit?.text ?? null,
       apfSeats: s.apfSeats ?? null,
+      asPod: s.asPod,
     },
     complete: o.complete,
     ...(m.failure ? { failure: m.failure } : {}),

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/testing/processes.js';
+import { launchCommand, launchEnv, type Launch } from './launch.js';
 import { scrape } from './metrics.js';
-import { heapFlags } from './proc.js';
+import { heapFlags, readCmdline } from './proc.js';
+
+export type { Launch } from './launch.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -68,15 +71,6 @@ function killAllOnExit(): void {
   }
 }
 
-/** How to start a process beyond its arguments. */
-export interface Launch {
-  /** A cgroup's cgroup.procs: the process joins the cgroup before node starts (through `sh`,
-   * which writes its own PID there and then execs node, so the PID stays the same). */
-  cgroupProcs?: string;
-  /** Start without NODE_OPTIONS, so that no heap flag comes from the environment. */
-  withoutNodeOptions?: boolean;
-}
-
 function start(
   name: string,
   module: string,
@@ -89,12 +83,12 @@ function start(
   killAllOnExit();
   const { flags, script } = entry(module, runFrom);
   const argv = [process.execPath, ...flags, ...nodeArgs, script, ...args];
-  const env = { ...process.env };
-  if (launch.withoutNodeOptions) delete env.NODE_OPTIONS;
-  const [command, ...commandArgs] = launch.cgroupProcs
-    ? ['sh', '-c', 'echo $$ > "$0" && exec "$@"', launch.cgroupProcs, ...argv]
-    : argv;
-  const child = spawn(command!, commandArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...commandArgs] = launchCommand(argv, launch);
+  const child = spawn(command!, commandArgs, {
+    cwd: root,
+    env: launchEnv(process.env, launch),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(logFile, { flags: 'a' });
   let tail = '';
   const keep = (d: Buffer): void => {
@@ -159,7 +153,10 @@ export interface OrchestratorFlags {
   maxConcurrentWrites: number;
 }
 
-/** Starts the orchestrator on `namespace`; resolves once /readyz answers 200 (informers synced). */
+/**
+ * Starts the orchestrator on `namespace`; resolves once /readyz answers 200 (informers synced). As a
+ * pod (`launch.pod`) it gets no --kubeconfig: it finds its API server as in a pod.
+ */
 export async function startOrchestrator(
   kubeconfigPath: string,
   namespace: string,
@@ -175,7 +172,7 @@ export async function startOrchestrator(
     'main',
     runFrom,
     [
-      `--kubeconfig=${kubeconfigPath}`,
+      ...(launch.pod ? [] : [`--kubeconfig=${kubeconfigPath}`]),
       `--namespaces=${namespace}`,
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       '--log-level=warn',
@@ -194,6 +191,10 @@ export async function startOrchestrator(
       60_000,
       async () => (await scrape(metricsPort, '/readyz', 2000)).status === 200,
     );
+    // The run samples this PID: through the launch's wrappers it must have become node itself.
+    const command = readCmdline(p.pid);
+    if (command && command[0] !== process.execPath)
+      throw new Error(`orchestrator: PID ${p.pid} runs ${command.join(' ')}, not node: a wrapper forked`);
   } catch (err) {
     await p.stop();
     throw err;

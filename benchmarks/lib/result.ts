@@ -37,6 +37,8 @@ export interface BenchmarkResult {
     memoryLimit?: string | null;
     /** --apf-seats, null without (absent before 2026-11-30). */
     apfSeats?: number | null;
+    /** --as-pod: the orchestrator ran as in a pod, without a kubeconfig (absent in results before it). */
+    asPod?: boolean;
   };
   /** True when every request reached a terminal phase before the timeout. */
   complete: boolean;

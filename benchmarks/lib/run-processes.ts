@@ -1,8 +1,10 @@
 // Starts a run's orchestrator and simulator on its namespace, with their logs in the run's log
-// directory (the orchestrator as its own user, in its own memory cgroup, when the run says so), and
+// directory (the orchestrator as its own user, in its own memory cgroup, as in a pod, when the run
+// says so), and
 // finds the local control plane's processes to watch beside them.
 import { join } from 'node:path';
 import type { MemoryCgroup } from './cgroup.js';
+import type { PodIdentity } from './pod.js';
 import { findDescendant, ProcWatcher } from './proc.js';
 import {
   buildDist,
@@ -20,12 +22,14 @@ export interface RunProcesses {
 
 /**
  * Compiles dist/ first when the run goes from there; resolves once both processes are ready. In
- * `cgroup` the orchestrator starts without NODE_OPTIONS, so that only the cgroup sizes its heap.
+ * `cgroup` the orchestrator starts without NODE_OPTIONS, so that only the cgroup sizes its heap; with
+ * `pod` it runs as in a pod with that identity (the simulator never does).
  */
 export async function startRunProcesses(
   s: RunSettings,
   namespace: string,
   cgroup?: MemoryCgroup,
+  pod?: PodIdentity,
 ): Promise<RunProcesses> {
   if (s.runFrom === 'dist') await buildDist();
   const [orchestrator, simulator] = await Promise.all([
@@ -39,7 +43,10 @@ export async function startRunProcesses(
         ...s.orchestratorNodeArgs,
         ...(s.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(s.logDir, 'profile')}`] : []),
       ],
-      cgroup ? { cgroupProcs: cgroup.procsFile, withoutNodeOptions: true } : {},
+      {
+        ...(cgroup ? { cgroupProcs: cgroup.procsFile, withoutNodeOptions: true } : {}),
+        ...(pod ? { pod } : {}),
+      },
     ),
     startSimulatorProcess(
       s.kubeconfigPath,

@@ -56,6 +56,10 @@ export interface BenchmarkOptions {
    * this many seats and a queue of 2, so that the API server answers 429 under load (only on a
    * throwaway local control plane: src/testing/apf.ts). Adds `-apf<seats>` to the run's name. */
   apfSeats?: number;
+  /** Run the orchestrator as in a pod (pod.ts): no --kubeconfig, the token and CA of its kubeconfig
+   * (orchestratorUser's, else kubeconfigPath's) as its ServiceAccount's, so that it does not load
+   * @kubernetes/client-node. Needs root and unshare(1). Adds `-pod` to the run's name. */
+  asPod?: boolean;
 }
 
 export interface RunSettings {
@@ -86,11 +90,13 @@ export interface RunSettings {
   memoryLimit: { text: string; bytes: number } | undefined;
   orchestratorUser: { name: string; kubeconfigPath: string } | undefined;
   apfSeats: number | undefined;
+  asPod: boolean;
 }
 
-/** What a memory limit or an APF limit adds to a run's name, e.g. `-mem576Mi-apf1`. */
-export function nameSuffix(options: Pick<BenchmarkOptions, 'memoryLimit' | 'apfSeats'>): string {
+/** What running as a pod, a memory limit or an APF limit adds to a run's name, e.g. `-pod-mem576Mi-apf1`. */
+export function nameSuffix(options: Pick<BenchmarkOptions, 'memoryLimit' | 'apfSeats' | 'asPod'>): string {
   return [
+    options.asPod ? '-pod' : '',
     options.memoryLimit === undefined ? '' : `-mem${options.memoryLimit.replace(/[^a-zA-Z0-9.]+/g, '')}`,
     options.apfSeats === undefined ? '' : `-apf${options.apfSeats}`,
   ].join('');
@@ -138,5 +144,6 @@ export function settingsOf(options: BenchmarkOptions): RunSettings {
         : { text: options.memoryLimit, bytes: parseMemorySize(options.memoryLimit) },
     orchestratorUser: options.orchestratorUser,
     apfSeats: options.apfSeats,
+    asPod: options.asPod ?? false,
   };
 }

@@ -25,6 +25,20 @@ describe('benchmark options', function () {
     expect(common('--count', '60')).to.not.have.any.keys('memoryLimit', 'apfSeats');
   });
 
+  it('takes --as-pod into every run and names it first in the run', function () {
+    const options = common('--as-pod', '--memory-limit', '576Mi', '--apf-seats', '1');
+    expect(options).to.include({ asPod: true, memoryLimit: '576Mi', apfSeats: 1 });
+    expect(nameSuffix(options)).to.equal('-pod-mem576Mi-apf1');
+    expect(nameSuffix({ asPod: true })).to.equal('-pod');
+    expect(common('--count', '60')).to.not.have.any.keys('asPod');
+    expect(
+      common('--as-pod', '--kubeconfig', '/tmp/kc'),
+      'checked against the kubeconfig at start',
+    ).to.include({
+      asPod: true,
+    });
+  });
+
   it('refuses a memory limit with heap flags of the orchestrator’s own, and a bad size', function () {
     expect(() =>
       common('--memory-limit', '576Mi', '--orchestrator-node-flags=--max-old-space-size=256'),
