@@ -11,14 +11,27 @@ function fmt(ms: number): string {
 }
 const mb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)}`);
 
+/**
+ * What each request in flight cost in resident memory: the orchestrator's peak RSS less its RSS at the
+ * first sample (before the requests came), over the most requests in flight at once; in KiB.
+ */
+export function rssPerInFlightKib(
+  r: Pick<BenchmarkResult, 'orchestrator' | 'series' | 'throughput'>,
+): number | null {
+  const start = r.series.find((p) => p.orchestratorRssMb !== null)?.orchestratorRssMb;
+  const peak = r.orchestrator.peakRssBytes;
+  if (start === undefined || start === null || peak === null || r.throughput.peakInFlight <= 0) return null;
+  return Math.round(((peak - start * 2 ** 20) / r.throughput.peakInFlight / 1024) * 10) / 10;
+}
+
 export function summaryTable(results: BenchmarkResult[]): string {
   const rows = [
-    '| run | N | rate | done | pickup p50/p95/p99/max | hand-off p50/p95/p99/max | overhead p50/p95/p99/max | drain s | N / drain per s | sustained per s | peak in flight | orch. peak RSS MB | orch. CPU ms/rem. | API server CPU ms/rem. | writes/rem. (target) | events/rem. | reads/rem. |',
-    '|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| run | N | rate | done | pickup p50/p95/p99/max | hand-off p50/p95/p99/max | overhead p50/p95/p99/max | drain s | N / drain per s | sustained per s | peak in flight | orch. peak RSS MB | orch. RSS KiB per request in flight | orch. CPU ms/rem. | API server CPU ms/rem. | writes/rem. (target) | events/rem. | reads/rem. |',
+    '|---|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     rows.push(
-      `| ${r.name} | ${r.options.count} | ${r.options.rate ?? 'burst'} | ${r.counts.completed}/${r.counts.finished}${r.failure ? ' (crashed)' : r.complete ? '' : ' (incomplete)'} | ${d(r.latencyMs.pickup)} | ${d(r.latencyMs.handoff)} | ${d(r.latencyMs.overhead)} | ${r.throughput.drainSeconds ?? 'n/a'} | ${r.throughput.overallPerSecond ?? 'n/a'} | ${r.throughput.sustainedPerSecond ?? 'n/a'} | ${r.throughput.peakInFlight} | ${mb(r.orchestrator.peakRssBytes)} | ${r.orchestrator.cpuMsPerRemediation ?? 'n/a'} | ${r.apiServer.cpuMsPerRemediation ?? 'n/a'} | ${r.api.writesPerRemediation} (${r.api.targetWritesPerRemediation}) | ${r.api.eventWritesPerRemediation} | ${r.api.readsPerRemediation} |`,
+      `| ${r.name} | ${r.options.count} | ${r.options.rate ?? 'burst'} | ${r.counts.completed}/${r.counts.finished}${r.failure ? ' (crashed)' : r.complete ? '' : ' (incomplete)'} | ${d(r.latencyMs.pickup)} | ${d(r.latencyMs.handoff)} | ${d(r.latencyMs.overhead)} | ${r.throughput.drainSeconds ?? 'n/a'} | ${r.throughput.overallPerSecond ?? 'n/a'} | ${r.throughput.sustainedPerSecond ?? 'n/a'} | ${r.throughput.peakInFlight} | ${mb(r.orchestrator.peakRssBytes)} | ${rssPerInFlightKib(r) ?? 'n/a'} | ${r.orchestrator.cpuMsPerRemediation ?? 'n/a'} | ${r.apiServer.cpuMsPerRemediation ?? 'n/a'} | ${r.api.writesPerRemediation} (${r.api.targetWritesPerRemediation}) | ${r.api.eventWritesPerRemediation} | ${r.api.readsPerRemediation} |`,
     );
   }
   return rows.join('\n');
