@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { SCENARIO_ANNOTATION } from '../../src/sim/index.js';
 import { startChaosHarness, LEASE_NAME, type ChaosHarness } from '../support/chaos-harness.js';
 import {
   describeViolations,
@@ -10,13 +9,12 @@ import {
   resumeWindow,
   type ResumeWindow,
 } from '../support/fencing.js';
-import { targetingData } from '../support/fixtures.js';
 import { InvariantReport } from '../support/invariant-report.js';
 import { inBatches, isFinished } from '../support/load.js';
 import {
   checkRemediations,
   expectedFor,
-  scenarioFor,
+  independentRequest,
   type Expected,
   type Outcome,
 } from '../support/remediation-invariants.js';
@@ -91,18 +89,7 @@ describe(`chaos soak: ${COUNT} requests through leader kills, a frozen leader, r
         execution: upTo(3000),
         notification: upTo(1000),
       };
-      // Own fingerprint and resource, severity critical: no routing rule holds one request for another.
-      return {
-        metadata: { name },
-        spec: {
-          targetingData: targetingData({
-            signalFingerprint: `fp:${name}`,
-            severity: 'critical',
-            resource: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: 'payments' },
-            annotations: { [SCENARIO_ANNOTATION]: scenarioFor(outcome, delays) },
-          }),
-        },
-      };
+      return independentRequest(name, outcome, delays);
     });
     for (const id of REPLICAS) replicas.start(id);
     await inBatches(bodies, 25, (body) => k.create('RemediationRequest', ns, body));

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { SCENARIO_ANNOTATION } from '../../src/sim/index.js';
 import type { AuditWrite } from '../../src/testing/index.js';
 import { startChaosHarness, LEASE_NAME, type ChaosHarness } from '../support/chaos-harness.js';
 import {
@@ -11,10 +10,9 @@ import {
   resumeWindow,
   writesInWindows,
 } from '../support/fencing.js';
-import { targetingData } from '../support/fixtures.js';
 import { inBatches, isFinished } from '../support/load.js';
 import { InvariantReport } from '../support/invariant-report.js';
-import { checkRemediations, expectedFor, scenarioFor } from '../support/remediation-invariants.js';
+import { checkRemediations, expectedFor, independentRequest } from '../support/remediation-invariants.js';
 
 const LEASE = { durationMs: 6000, renewDeadlineMs: 4000, retryPeriodMs: 500 };
 const REPLICAS = ['replica-a', 'replica-b'];
@@ -40,25 +38,17 @@ describe('fencing a leader frozen past its lease', function () {
     const { k, ns, replicas, timeline } = h!;
     const names = Array.from({ length: COUNT }, (_, i) => `fence-${i}`);
     await inBatches(names, 20, (name) =>
-      k.create('RemediationRequest', ns, {
-        metadata: { name },
-        spec: {
-          targetingData: targetingData({
-            signalFingerprint: `fp:${name}`,
-            severity: 'critical',
-            resource: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: 'payments' },
-            annotations: {
-              [SCENARIO_ANNOTATION]: scenarioFor('completes', {
-                processing: Math.floor(Math.random() * SPREAD_MS),
-                analysis: 200,
-                workflow: 200,
-                execution: 500,
-                notification: 100,
-              }),
-            },
-          }),
-        },
-      }),
+      k.create(
+        'RemediationRequest',
+        ns,
+        independentRequest(name, 'completes', {
+          processing: Math.floor(Math.random() * SPREAD_MS),
+          analysis: 200,
+          workflow: 200,
+          execution: 500,
+          notification: 100,
+        }),
+      ),
     );
     for (const id of REPLICAS) replicas.start(id);
     const leader = await h!.untilLeader((x) => x !== undefined, 90_000, 'a replica leads');

@@ -1,13 +1,11 @@
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { SCENARIO_ANNOTATION } from '../../src/sim/index.js';
 import type { AuditWrite } from '../../src/testing/index.js';
 import { startChaosHarness, LEASE_NAME, type ChaosHarness } from '../support/chaos-harness.js';
 import { describeViolations, fencingViolations, leaderChanges } from '../support/fencing.js';
-import { targetingData } from '../support/fixtures.js';
 import { InvariantReport } from '../support/invariant-report.js';
 import { isFinished } from '../support/load.js';
-import { checkRemediations, expectedFor, scenarioFor } from '../support/remediation-invariants.js';
+import { checkRemediations, expectedFor, independentRequest } from '../support/remediation-invariants.js';
 import { Watched } from '../support/watch.js';
 
 /** The production defaults: the renew deadline (10 s) is how long a stale leader could go on writing. */
@@ -55,25 +53,17 @@ describe('a leader whose Lease is deleted and re-created by the standby', functi
 
     const names: string[] = [];
     const create = (name: string) =>
-      k.create('RemediationRequest', ns, {
-        metadata: { name },
-        spec: {
-          targetingData: targetingData({
-            signalFingerprint: `fp:${name}`,
-            severity: 'critical',
-            resource: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: 'payments' },
-            annotations: {
-              [SCENARIO_ANNOTATION]: scenarioFor('completes', {
-                processing: Math.floor(Math.random() * SPREAD_MS),
-                analysis: 200,
-                workflow: 200,
-                execution: 300,
-                notification: 100,
-              }),
-            },
-          }),
-        },
-      });
+      k.create(
+        'RemediationRequest',
+        ns,
+        independentRequest(name, 'completes', {
+          processing: Math.floor(Math.random() * SPREAD_MS),
+          analysis: 200,
+          workflow: 200,
+          execution: 300,
+          notification: 100,
+        }),
+      );
     let producing = true;
     const produce = async (): Promise<void> => {
       while (producing) {

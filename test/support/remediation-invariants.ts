@@ -3,6 +3,8 @@
 // one controller ownerReference, no duplicates), exactly the notifications promised, and status
 // references that point at those very objects.
 import { CHILD_KINDS, KINDS, type ChildKindName } from '../../src/api/index.js';
+import { SCENARIO_ANNOTATION } from '../../src/sim/index.js';
+import { targetingData } from './fixtures.js';
 import type { InvariantReport } from './invariant-report.js';
 import type { Objects, Obj } from './kube.js';
 
@@ -55,11 +57,16 @@ export function expectedFor(outcome: Outcome): Expected {
   }
 }
 
+export interface Delays {
+  processing: number;
+  analysis: number;
+  workflow: number;
+  execution: number;
+  notification: number;
+}
+
 /** The simulator scenario (sim.kubernaut.ai/scenario) that leads to `outcome`, with the given delays. */
-export function scenarioFor(
-  outcome: Outcome,
-  delays: { processing: number; analysis: number; workflow: number; execution: number; notification: number },
-): string {
+export function scenarioFor(outcome: Outcome, delays: Delays): string {
   return JSON.stringify({
     intermediatePhases: false,
     processing: {
@@ -250,4 +257,22 @@ export async function checkRemediations(
         add('refs')(`status.${field} ${JSON.stringify(got)}, objects ${JSON.stringify(objects)}`);
   }
   for (const [key, lines] of problems) report.check(INVARIANTS[key], lines);
+}
+
+/**
+ * A RemediationRequest with a fingerprint and target of its own, severity critical, so that no
+ * storm-protection rule holds it for another, whose simulated children lead to `outcome`.
+ */
+export function independentRequest(name: string, outcome: Outcome, delays: Delays): Obj {
+  return {
+    metadata: { name },
+    spec: {
+      targetingData: targetingData({
+        signalFingerprint: `fp:${name}`,
+        severity: 'critical',
+        resource: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: 'payments' },
+        annotations: { [SCENARIO_ANNOTATION]: scenarioFor(outcome, delays) },
+      }),
+    },
+  };
 }
